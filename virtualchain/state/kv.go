@@ -1,0 +1,212 @@
+package state
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+
+	"github.com/cockroachdb/pebble"
+)
+
+// reader is the committed state a block reads from.
+type reader interface {
+	Get(key []byte) ([]byte, io.Closer, error)
+	NewIter(o *pebble.IterOptions) (*pebble.Iterator, error)
+}
+
+// overlay collects one block's writes on top of the committed state. Later
+// operations of the block read them, as v1's SQL connection saw its own
+// uncommitted rows. The first time a key is touched its old value is kept for
+// the undo record.
+type overlay struct {
+	base   reader
+	writes map[string]write
+	order  []string
+	undo   []undoEntry
+}
+
+type write struct {
+	val []byte
+	del bool
+}
+
+type undoEntry struct {
+	key    []byte
+	old    []byte
+	exists bool
+}
+
+func newOverlay(base reader) *overlay {
+	return &overlay{base: base, writes: map[string]write{}}
+}
+
+func (o *overlay) get(key []byte) ([]byte, bool, error) {
+	if w, ok := o.writes[string(key)]; ok {
+		if w.del {
+			return nil, false, nil
+		}
+		return w.val, true, nil
+	}
+	return o.getBase(key)
+}
+
+func (o *overlay) getBase(key []byte) ([]byte, bool, error) {
+	v, closer, err := o.base.Get(key)
+	if errors.Is(err, pebble.ErrNotFound) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("state: read %q: %w", key, err)
+	}
+	out := append([]byte(nil), v...)
+	if err := closer.Close(); err != nil {
+		return nil, false, err
+	}
+	return out, true, nil
+}
+
+func (o *overlay) touch(key []byte) error {
+	k := string(key)
+	if _, ok := o.writes[k]; ok {
+		return nil
+	}
+	old, exists, err := o.getBase(key)
+	if err != nil {
+		return err
+	}
+	o.undo = append(o.undo, undoEntry{key: append([]byte(nil), key...), old: old, exists: exists})
+	o.order = append(o.order, k)
+	return nil
+}
+
+func (o *overlay) put(key, val []byte) error {
+	if err := o.touch(key); err != nil {
+		return err
+	}
+	o.writes[string(key)] = write{val: append([]byte(nil), val...)}
+	return nil
+}
+
+func (o *overlay) del(key []byte) error {
+	if err := o.touch(key); err != nil {
+		return err
+	}
+	o.writes[string(key)] = write{del: true}
+	return nil
+}
+
+// scan calls fn for every live key with the prefix, in key order, merging
+// committed keys with this block's writes.
+func (o *overlay) scan(prefix []byte, fn func(k, v []byte) error) error {
+	it, err := o.base.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	type kvp struct{ k, v []byte }
+	var items []kvp
+	for it.First(); it.Valid(); it.Next() {
+		k := string(it.Key())
+		if w, ok := o.writes[k]; ok {
+			seen[k] = true
+			if !w.del {
+				items = append(items, kvp{[]byte(k), w.val})
+			}
+			continue
+		}
+		items = append(items, kvp{append([]byte(nil), it.Key()...), append([]byte(nil), it.Value()...)})
+	}
+	if err := it.Error(); err != nil {
+		it.Close()
+		return err
+	}
+	if err := it.Close(); err != nil {
+		return err
+	}
+	for k, w := range o.writes {
+		if seen[k] || w.del || !bytes.HasPrefix([]byte(k), prefix) {
+			continue
+		}
+		items = append(items, kvp{[]byte(k), w.val})
+	}
+	sort.Slice(items, func(i, j int) bool { return bytes.Compare(items[i].k, items[j].k) < 0 })
+	for _, it := range items {
+		if err := fn(it.k, it.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// flush writes the overlay into b in first-touch order.
+func (o *overlay) flush(b *pebble.Batch) error {
+	for _, k := range o.order {
+		w := o.writes[k]
+		var err error
+		if w.del {
+			err = b.Delete([]byte(k), nil)
+		} else {
+			err = b.Set([]byte(k), w.val, nil)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// encodeUndo serializes the undo entries: a count, then per entry the key,
+// an existence flag and the old value, all length-prefixed with uvarints.
+func encodeUndo(entries []undoEntry) []byte {
+	var buf []byte
+	buf = binary.AppendUvarint(buf, uint64(len(entries)))
+	for _, e := range entries {
+		buf = binary.AppendUvarint(buf, uint64(len(e.key)))
+		buf = append(buf, e.key...)
+		if e.exists {
+			buf = append(buf, 1)
+			buf = binary.AppendUvarint(buf, uint64(len(e.old)))
+			buf = append(buf, e.old...)
+		} else {
+			buf = append(buf, 0)
+		}
+	}
+	return buf
+}
+
+var errBadUndo = errors.New("state: corrupt undo record")
+
+func decodeUndo(buf []byte) ([]undoEntry, error) {
+	n, k := binary.Uvarint(buf)
+	if k <= 0 || n > uint64(len(buf)) {
+		return nil, errBadUndo
+	}
+	buf = buf[k:]
+	out := make([]undoEntry, 0, n)
+	for i := uint64(0); i < n; i++ {
+		l, k := binary.Uvarint(buf)
+		if k <= 0 || uint64(len(buf)-k) < l+1 {
+			return nil, errBadUndo
+		}
+		e := undoEntry{key: append([]byte(nil), buf[k:k+int(l)]...)}
+		buf = buf[k+int(l):]
+		e.exists = buf[0] == 1
+		buf = buf[1:]
+		if e.exists {
+			l, k := binary.Uvarint(buf)
+			if k <= 0 || uint64(len(buf)-k) < l {
+				return nil, errBadUndo
+			}
+			e.old = append([]byte(nil), buf[k:k+int(l)]...)
+			buf = buf[k+int(l):]
+		}
+		out = append(out, e)
+	}
+	if len(buf) != 0 {
+		return nil, errBadUndo
+	}
+	return out, nil
+}

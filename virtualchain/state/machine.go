@@ -1,0 +1,369 @@
+package state
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/cockroachdb/pebble"
+	"github.com/rs/zerolog"
+
+	"github.com/atlasd/atlasd/virtualchain/nameop"
+	"github.com/atlasd/atlasd/virtualchain/params"
+)
+
+// Options tune a Machine.
+type Options struct {
+	// UndoWindow is how many recent blocks can be rolled back (default 144).
+	UndoWindow uint64
+	// Sync makes every block commit fsync. Off during initial sync: each
+	// batch is still atomic, so a crash loses at most the last blocks, which
+	// are replayed from the node.
+	Sync bool
+	// Logger receives per-block debug lines and warnings.
+	Logger zerolog.Logger
+	// TokenGenesis, when set, is the path of the v1 token genesis
+	// allocation; without it the replay stops where token rules begin.
+	TokenGenesis string
+}
+
+// Machine is the replay state of one network in one Pebble database.
+type Machine struct {
+	p    *params.Params
+	db   *pebble.DB
+	opts Options
+	log  zerolog.Logger
+
+	mu       sync.RWMutex
+	tip      int64    // last applied height; FirstBlock-1 when empty
+	tipHash  string   // its block hash, "" when the feeder gave none
+	hashes   []string // consensus hash by height-FirstBlock
+	slots    uint64   // chunk slots so far
+	tokenErr bool
+}
+
+// Open opens (or creates) the state in dir for network p.
+func Open(dir string, p *params.Params, opts Options) (*Machine, error) {
+	if opts.UndoWindow == 0 {
+		opts.UndoWindow = 144
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("state: %w", err)
+	}
+	db, err := pebble.Open(dir, &pebble.Options{
+		// Pinned so a future pebble upgrade cannot silently ratchet the
+		// on-disk format of an operator's database.
+		FormatMajorVersion: pebble.FormatNewest,
+		// The replay is write-heavy with small values; a larger memtable
+		// keeps flushes rare during initial sync.
+		MemTableSize: 32 << 20,
+		Logger:       pebbleLogger{opts.Logger},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("state: open %s: %w", dir, err)
+	}
+	m := &Machine{p: p, db: db, opts: opts, log: opts.Logger, tip: int64(p.FirstBlock) - 1}
+	if err := m.load(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return m, nil
+}
+
+type pebbleLogger struct{ l zerolog.Logger }
+
+func (l pebbleLogger) Infof(f string, a ...any)  { l.l.Debug().Msgf(f, a...) }
+func (l pebbleLogger) Errorf(f string, a ...any) { l.l.Error().Msgf(f, a...) }
+func (l pebbleLogger) Fatalf(f string, a ...any) { l.l.Error().Msgf(f, a...); os.Exit(70) }
+
+func (m *Machine) getRaw(key []byte) ([]byte, bool, error) {
+	return newOverlay(m.db).get(key)
+}
+
+// paramsFingerprint identifies the rule set a database was built with.
+func paramsFingerprint(p *params.Params) string {
+	b, _ := json.Marshal(p)
+	return string(b)
+}
+
+func (m *Machine) load() error {
+	fp := paramsFingerprint(m.p)
+	v, ok, err := m.getRaw(strKey(pfxMeta, metaParams))
+	if err != nil {
+		return err
+	}
+	if ok && string(v) != fp {
+		return ErrParamsMismatch
+	}
+	if !ok {
+		b := m.db.NewBatch()
+		_ = b.Set(strKey(pfxMeta, metaParams), []byte(fp), nil)
+		_ = b.Set(strKey(pfxMeta, metaSchema), []byte(schemaVersion), nil)
+		if err := b.Commit(pebble.Sync); err != nil {
+			return err
+		}
+	}
+	if v, ok, err := m.getRaw(strKey(pfxMeta, metaTip)); err != nil {
+		return err
+	} else if ok {
+		var t tipRecord
+		if err := json.Unmarshal(v, &t); err != nil {
+			return fmt.Errorf("state: corrupt tip record: %w", err)
+		}
+		m.tip, m.tipHash, m.slots = t.Height, t.Hash, t.Slots
+	}
+	it, err := m.db.NewIter(&pebble.IterOptions{LowerBound: []byte{pfxConsensus}, UpperBound: []byte{pfxConsensus + 1}})
+	if err != nil {
+		return err
+	}
+	defer it.Close()
+	for it.First(); it.Valid(); it.Next() {
+		h := binary.BigEndian.Uint64(it.Key()[1:])
+		if int64(h) > m.tip {
+			break
+		}
+		if h-m.p.FirstBlock != uint64(len(m.hashes)) {
+			return &InvariantError{Height: int64(h), Msg: "gap in stored consensus hashes"}
+		}
+		m.hashes = append(m.hashes, string(it.Value()))
+	}
+	if err := it.Error(); err != nil {
+		return err
+	}
+	if int64(len(m.hashes)) != m.tip-int64(m.p.FirstBlock)+1 {
+		return &InvariantError{Height: m.tip, Msg: "consensus hashes do not reach the tip"}
+	}
+	return nil
+}
+
+type tipRecord struct {
+	Height int64  `json:"height"`
+	Hash   string `json:"hash,omitempty"`
+	Slots  uint64 `json:"slots"`
+}
+
+// Close flushes and closes the database.
+func (m *Machine) Close() error {
+	if err := m.db.Flush(); err != nil {
+		m.db.Close()
+		return err
+	}
+	return m.db.Close()
+}
+
+// Params returns the network rules.
+func (m *Machine) Params() *params.Params { return m.p }
+
+// Tip returns the last applied height (FirstBlock-1 when nothing is applied)
+// and its block hash.
+func (m *Machine) Tip() (int64, string) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.tip, m.tipHash
+}
+
+// hashAt returns the consensus hash of an applied height.
+func (m *Machine) hashAt(h uint64) (string, bool) {
+	if h < m.p.FirstBlock {
+		return "", false
+	}
+	i := h - m.p.FirstBlock
+	if i >= uint64(len(m.hashes)) {
+		return "", false
+	}
+	return m.hashes[i], true
+}
+
+// ConsensusHash returns the consensus hash of height h, if applied.
+func (m *Machine) ConsensusHash(h uint64) (string, bool) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.hashAt(h)
+}
+
+// Result is what applying one block produced.
+type Result struct {
+	Height        uint64
+	ConsensusHash string
+	OpsHash       string
+	Accepted      []Accepted
+	Rejected      int
+	Announcements []Announcement
+}
+
+// ApplyBlock applies the BNS candidates of block height (in block order)
+// and commits its effects in one batch. hash may be "" when the caller does
+// not track block hashes (a replay from a file).
+func (m *Machine) ApplyBlock(height uint64, hash string, txs []*nameop.Tx) (*Result, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if height < m.p.FirstBlock {
+		return nil, ErrBeforeFirstBlock
+	}
+	if int64(height) != m.tip+1 {
+		return nil, fmt.Errorf("%w: tip %d, block %d", ErrNotNext, m.tip, height)
+	}
+	if ts := m.p.TokenEpochStart(); ts != 0 && height >= ts && m.opts.TokenGenesis == "" {
+		return nil, fmt.Errorf("%w (height %d): pass --token-genesis FILE", ErrNeedTokenGenesis, ts)
+	}
+	b := &block{m: m, ov: newOverlay(m.db), height: int64(height), last: int64(height) - 1, feats: m.p.Features(height)}
+	ops, ann, opsHash, ch, rejected, err := b.run(txs)
+	if err != nil {
+		return nil, fmt.Errorf("apply block %d: %w", height, err)
+	}
+	slots := m.slots
+	for i := range ann {
+		ann[i].Slot = slots
+		v, _ := json.Marshal(ann[i])
+		if err := b.ov.put(heightKey(pfxSlot, slots), v); err != nil {
+			return nil, err
+		}
+		slots++
+	}
+	if err := b.ov.put(heightKey(pfxConsensus, height), []byte(ch)); err != nil {
+		return nil, err
+	}
+	if _, ok, err := b.ov.get(strKey(pfxConsensusRev, ch)); err != nil {
+		return nil, err
+	} else if !ok {
+		var hb [8]byte
+		binary.BigEndian.PutUint64(hb[:], height)
+		if err := b.ov.put(strKey(pfxConsensusRev, ch), hb[:]); err != nil {
+			return nil, err
+		}
+	}
+	if hash != "" {
+		if err := b.ov.put(heightKey(pfxBlockHash, height), []byte(hash)); err != nil {
+			return nil, err
+		}
+	}
+	tip, _ := json.Marshal(tipRecord{Height: int64(height), Hash: hash, Slots: slots})
+	if err := b.ov.put(strKey(pfxMeta, metaTip), tip); err != nil {
+		return nil, err
+	}
+	batch := m.db.NewBatch()
+	defer batch.Close()
+	if err := b.ov.flush(batch); err != nil {
+		return nil, err
+	}
+	if err := batch.Set(heightKey(pfxUndo, height), encodeUndo(b.ov.undo), nil); err != nil {
+		return nil, err
+	}
+	if height >= m.p.FirstBlock+m.opts.UndoWindow {
+		if err := batch.Delete(heightKey(pfxUndo, height-m.opts.UndoWindow), nil); err != nil {
+			return nil, err
+		}
+	}
+	wo := pebble.NoSync
+	if m.opts.Sync {
+		wo = pebble.Sync
+	}
+	if err := batch.Commit(wo); err != nil {
+		return nil, fmt.Errorf("state: commit block %d: %w", height, err)
+	}
+	m.tip, m.tipHash, m.slots = int64(height), hash, slots
+	m.hashes = append(m.hashes, ch)
+	return &Result{Height: height, ConsensusHash: ch, OpsHash: opsHash, Accepted: ops, Rejected: rejected, Announcements: ann}, nil
+}
+
+// Rollback undoes blocks from the tip down to (and excluding) height, one
+// batch per block, so an interrupted rollback leaves a consistent tip.
+func (m *Machine) Rollback(height uint64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if int64(height) >= m.tip {
+		return nil
+	}
+	if int64(height) < m.tip-int64(m.opts.UndoWindow) || int64(height) < int64(m.p.FirstBlock)-1 {
+		return fmt.Errorf("%w: tip %d, target %d, window %d", ErrBeyondUndo, m.tip, height, m.opts.UndoWindow)
+	}
+	for m.tip > int64(height) {
+		h := uint64(m.tip)
+		v, ok, err := m.getRaw(heightKey(pfxUndo, h))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return fmt.Errorf("%w: no undo record for block %d", ErrBeyondUndo, h)
+		}
+		entries, err := decodeUndo(v)
+		if err != nil {
+			return fmt.Errorf("block %d: %w", h, err)
+		}
+		batch := m.db.NewBatch()
+		for i := len(entries) - 1; i >= 0; i-- {
+			e := entries[i]
+			if e.exists {
+				err = batch.Set(e.key, e.old, nil)
+			} else {
+				err = batch.Delete(e.key, nil)
+			}
+			if err != nil {
+				batch.Close()
+				return err
+			}
+		}
+		if err := batch.Delete(heightKey(pfxUndo, h), nil); err != nil {
+			batch.Close()
+			return err
+		}
+		if err := batch.Commit(pebble.Sync); err != nil {
+			batch.Close()
+			return fmt.Errorf("state: roll back block %d: %w", h, err)
+		}
+		batch.Close()
+		m.tip--
+		m.hashes = m.hashes[:len(m.hashes)-1]
+		if tv, ok, err := m.getRaw(strKey(pfxMeta, metaTip)); err != nil {
+			return err
+		} else if ok {
+			var t tipRecord
+			if err := json.Unmarshal(tv, &t); err != nil {
+				return err
+			}
+			if t.Height != m.tip {
+				return &InvariantError{Height: m.tip, Msg: "tip record disagrees after rollback"}
+			}
+			m.tipHash, m.slots = t.Hash, t.Slots
+		} else {
+			m.tipHash, m.slots = "", 0
+		}
+	}
+	return nil
+}
+
+// BlockHash returns the block hash recorded for an applied height.
+func (m *Machine) BlockHash(h uint64) (string, bool, error) {
+	v, ok, err := m.getRaw(heightKey(pfxBlockHash, h))
+	return string(v), ok, err
+}
+
+// Announcements returns up to n chunk slots starting at slot from.
+func (m *Machine) Announcements(from uint64, n int) ([]Announcement, error) {
+	var out []Announcement
+	it, err := m.db.NewIter(&pebble.IterOptions{LowerBound: heightKey(pfxSlot, from), UpperBound: []byte{pfxSlot + 1}})
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	for it.First(); it.Valid() && len(out) < n; it.Next() {
+		var a Announcement
+		if err := json.Unmarshal(it.Value(), &a); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, it.Error()
+}
+
+// Slots returns how many chunk slots the replay has announced.
+func (m *Machine) Slots() uint64 {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.slots
+}
+
+var errClosed = errors.New("state: closed")
