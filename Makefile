@@ -56,3 +56,46 @@ lint:
 
 clean:
 	rm -rf $(BIN)
+
+# --- Backup-driver plugins (plugin/, contrib/) -------------------------------
+
+# The generated code must not be newer than the runtime libraries in go.mod:
+# protoc-gen-go tracks google.golang.org/protobuf, and protoc-gen-go-grpc
+# v1.3.0 is the newest whose output still builds against grpc v1.61 (the
+# version go-plugin v1.7.0 pulls in). protoc is Debian bookworm's.
+PROTOC_VERSION             ?= 3.21.12
+PROTOC_GEN_GO_VERSION      ?= v1.36.6
+PROTOC_GEN_GO_GRPC_VERSION ?= v1.3.0
+VERSITYGW_VERSION          ?= v1.8.0
+DRIVER_PROTO_DIR := plugin/driver/proto
+
+.PHONY: proto protoc protoc-gen-go protoc-gen-go-grpc versitygw
+
+tools: versitygw protoc-gen-go protoc-gen-go-grpc
+
+# versitygw is the S3 server the contrib/s3 tests run against.
+versitygw: $(BIN)/versitygw
+$(BIN)/versitygw:
+	GOBIN=$(BIN) $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
+
+protoc-gen-go: $(BIN)/protoc-gen-go
+$(BIN)/protoc-gen-go:
+	GOBIN=$(BIN) $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
+
+protoc-gen-go-grpc: $(BIN)/protoc-gen-go-grpc
+$(BIN)/protoc-gen-go-grpc:
+	GOBIN=$(BIN) $(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)
+
+# protoc comes from Debian so that everyone generates byte-identical files;
+# a different version is refused rather than silently used.
+protoc:
+	@command -v protoc >/dev/null || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y protobuf-compiler; }
+	@protoc --version | grep -qx 'libprotoc $(PROTOC_VERSION)' || { echo "need protoc $(PROTOC_VERSION), have: $$(protoc --version)"; exit 1; }
+
+proto: protoc protoc-gen-go protoc-gen-go-grpc
+	protoc --proto_path=$(DRIVER_PROTO_DIR) \
+		--plugin=protoc-gen-go=$(BIN)/protoc-gen-go \
+		--plugin=protoc-gen-go-grpc=$(BIN)/protoc-gen-go-grpc \
+		--go_out=$(DRIVER_PROTO_DIR) --go_opt=paths=source_relative \
+		--go-grpc_out=$(DRIVER_PROTO_DIR) --go-grpc_opt=paths=source_relative \
+		$(DRIVER_PROTO_DIR)/driver.proto
