@@ -11,7 +11,7 @@ export PATH := $(BIN):$(PATH)
 
 # Pinned tool versions.
 BTCD_VERSION        ?= v0.24.2
-STATICCHECK_VERSION ?= 2025.1.1
+STATICCHECK_VERSION ?= v0.6.1
 
 # Fuzzing time per target for `make fuzz`.
 FUZZTIME ?= 10m

@@ -18,6 +18,8 @@ func (e *InvariantError) Error() string {
 
 // Errors callers can test for.
 var (
+	// ErrClosed: the machine was closed.
+	ErrClosed = errors.New("state: closed")
 	// ErrNotNext: the block does not extend the current tip.
 	ErrNotNext = errors.New("state: block does not extend the tip")
 	// ErrBeforeFirstBlock: the block is below the network's first block.

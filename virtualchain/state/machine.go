@@ -3,7 +3,6 @@ package state
 import (
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"sync"
@@ -42,7 +41,7 @@ type Machine struct {
 	tipHash  string   // its block hash, "" when the feeder gave none
 	hashes   []string // consensus hash by height-FirstBlock
 	slots    uint64   // chunk slots so far
-	tokenErr bool
+	closed   bool
 }
 
 // Open opens (or creates) the state in dir for network p.
@@ -147,6 +146,12 @@ type tipRecord struct {
 
 // Close flushes and closes the database.
 func (m *Machine) Close() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return nil
+	}
+	m.closed = true
 	if err := m.db.Flush(); err != nil {
 		m.db.Close()
 		return err
@@ -200,6 +205,9 @@ type Result struct {
 func (m *Machine) ApplyBlock(height uint64, hash string, txs []*nameop.Tx) (*Result, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	if m.closed {
+		return nil, ErrClosed
+	}
 	if height < m.p.FirstBlock {
 		return nil, ErrBeforeFirstBlock
 	}
@@ -365,5 +373,3 @@ func (m *Machine) Slots() uint64 {
 	defer m.mu.RUnlock()
 	return m.slots
 }
-
-var errClosed = errors.New("state: closed")
