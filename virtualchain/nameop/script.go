@@ -154,9 +154,15 @@ func ClassifyScript(s []byte) ScriptType {
 // downloader took it: the script must be exactly OP_RETURN and one data
 // push; OP_RETURN alone, OP_RETURN OP_0 or OP_RETURN OP_2 carry nothing.
 func nullData(s []byte) ([]byte, bool) {
-	toks := tokenize(s, 2)
-	if len(toks) != 2 || !toks[1].push {
+	// Walk the tokens without collecting them: this runs on every
+	// OP_RETURN output of every block.
+	_, pos := nextToken(s, 0)
+	if pos >= len(s) {
 		return nil, false
 	}
-	return toks[1].data, true
+	second, pos := nextToken(s, pos)
+	if pos < len(s) || !second.push {
+		return nil, false
+	}
+	return second.data, true
 }
