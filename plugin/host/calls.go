@@ -1,0 +1,94 @@
+package host
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+
+	"github.com/atlasd/atlasd/plugin/driver"
+)
+
+// call runs op on a running instance. If the process died under the call, the
+// supervisor is told at once and op runs once more on the next instance:
+// every operation in the contract is idempotent, so a repeat is harmless.
+func (h *Host) call(ctx context.Context, op func(driver.Driver) error) error {
+	inst, err := h.acquire(ctx, nil)
+	if err != nil {
+		return err
+	}
+	err = op(inst.drv)
+	if !errors.Is(err, driver.ErrPluginShutdown) {
+		return err
+	}
+	select {
+	case h.suspect <- inst:
+	default: // a report is already pending
+	}
+	next, aerr := h.acquire(ctx, inst)
+	if aerr != nil {
+		return fmt.Errorf("%w; no restarted driver to retry on: %w", err, aerr)
+	}
+	return op(next.drv)
+}
+
+// Describe implements driver.Driver.
+func (h *Host) Describe(ctx context.Context) (driver.Description, error) {
+	var d driver.Description
+	err := h.call(ctx, func(drv driver.Driver) (err error) {
+		d, err = drv.Describe(ctx)
+		return err
+	})
+	return d, err
+}
+
+// Configure implements driver.Driver. The new settings are kept only if the
+// running driver accepts them, and are then used for every later restart.
+func (h *Host) Configure(ctx context.Context, req driver.ConfigureRequest) error {
+	settings := maps.Clone(req.Settings)
+	err := h.call(ctx, func(drv driver.Driver) error {
+		return drv.Configure(ctx, driver.ConfigureRequest{Settings: settings})
+	})
+	if err != nil {
+		return err
+	}
+	h.mu.Lock()
+	h.settings = settings
+	h.mu.Unlock()
+	return nil
+}
+
+// Put implements driver.Driver.
+func (h *Host) Put(ctx context.Context, req driver.PutRequest) error {
+	return h.call(ctx, func(drv driver.Driver) error { return drv.Put(ctx, req) })
+}
+
+// Get implements driver.Driver.
+func (h *Host) Get(ctx context.Context, req driver.GetRequest) (driver.GetResponse, error) {
+	var resp driver.GetResponse
+	err := h.call(ctx, func(drv driver.Driver) (err error) {
+		resp, err = drv.Get(ctx, req)
+		return err
+	})
+	return resp, err
+}
+
+// Stat implements driver.Driver.
+func (h *Host) Stat(ctx context.Context, req driver.StatRequest) (driver.StatResponse, error) {
+	var resp driver.StatResponse
+	err := h.call(ctx, func(drv driver.Driver) (err error) {
+		resp, err = drv.Stat(ctx, req)
+		return err
+	})
+	return resp, err
+}
+
+// List implements driver.Driver.
+func (h *Host) List(ctx context.Context, req driver.ListRequest) (driver.ListResponse, error) {
+	var resp driver.ListResponse
+	err := h.call(ctx, func(drv driver.Driver) (err error) {
+		resp, err = drv.List(ctx, req)
+		return err
+	})
+	return resp, err
+}
