@@ -3,28 +3,13 @@ package nameop
 import (
 	"fmt"
 	"math/big"
+	"strings"
 )
 
 // b40Alphabet is b40.py's B40_CHARS; a character's value is its index.
 const b40Alphabet = "0123456789abcdefghijklmnopqrstuvwxyz-_.+"
 
-func b40Value(c byte) int {
-	switch {
-	case c >= '0' && c <= '9':
-		return int(c - '0')
-	case c >= 'a' && c <= 'z':
-		return int(c-'a') + 10
-	case c == '-':
-		return 36
-	case c == '_':
-		return 37
-	case c == '.':
-		return 38
-	case c == '+':
-		return 39
-	}
-	return -1
-}
+func b40Value(c byte) int { return strings.IndexByte(b40Alphabet, c) }
 
 // B40ToBin mirrors b40.py b40_to_bin: s read as a big-endian base-40 number
 // and written out as the fewest big-endian bytes, with 0 as the single byte

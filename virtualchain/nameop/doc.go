@@ -26,6 +26,7 @@
 // or lacks an input's funding output. Parsers return a *ParseError when v1's
 // tx_extract would have raised or returned None.
 //
-// The reference this follows is /work/shared/reference/blockstack-v1.md
+// The reference this follows is the shared blockstack-v1.md (../shared/reference
+// next to the module root),
 // §1.1–1.5 and the v1 Python sources it cites.
 package nameop
