@@ -26,7 +26,7 @@
 // or lacks an input's funding output. Parsers return a *ParseError when v1's
 // tx_extract would have raised or returned None.
 //
-// The reference this follows is the shared blockstack-v1.md (../shared/reference
-// next to the module root),
-// §1.1–1.5 and the v1 Python sources it cites.
+// The reference this follows is blockstack-v1.md §1.1–1.5 (in
+// ../shared/reference beside the module root) and the v1 Python sources it
+// cites.
 package nameop
