@@ -36,12 +36,12 @@ type Machine struct {
 	opts Options
 	log  zerolog.Logger
 
-	mu       sync.RWMutex
-	tip      int64    // last applied height; FirstBlock-1 when empty
-	tipHash  string   // its block hash, "" when the feeder gave none
-	hashes   []string // consensus hash by height-FirstBlock
-	slots    uint64   // chunk slots so far
-	closed   bool
+	mu      sync.RWMutex
+	tip     int64    // last applied height; FirstBlock-1 when empty
+	tipHash string   // its block hash, "" when the feeder gave none
+	hashes  []string // consensus hash by height-FirstBlock
+	slots   uint64   // chunk slots so far
+	closed  bool
 }
 
 // Open opens (or creates) the state in dir for network p.
