@@ -107,8 +107,10 @@ func (d *Driver) rootDir() (string, error) {
 	return d.root, nil
 }
 
-// Put implements driver.Driver. An existing file is left untouched: blobs are
-// immutable, and not rewriting keeps a Put cheap and crash-safe.
+// Put implements driver.Driver. An existing file of the right size is left
+// untouched: blobs are immutable, so its bytes are the ones being put. One of
+// another size is replaced; v1 wrote in place without a rename, so a crash
+// could leave a truncated file behind, and a Put is the chance to repair it.
 func (d *Driver) Put(ctx context.Context, req driver.PutRequest) error {
 	root, err := d.rootDir()
 	if err != nil {
@@ -124,9 +126,11 @@ func (d *Driver) Put(ctx context.Context, req driver.PutRequest) error {
 		return fmt.Errorf("dirdriver: put %s: %w", req.Key, err)
 	}
 	final := blobPath(root, req.Key)
-	if _, err := os.Lstat(final); err == nil {
+	info, err := os.Lstat(final)
+	switch {
+	case err == nil && info.Mode().IsRegular() && info.Size() == int64(len(req.Data)):
 		return nil
-	} else if !errors.Is(err, fs.ErrNotExist) {
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("dirdriver: put %s: %w", req.Key, err)
 	}
 	if err := mkdirSynced(root, req.Key[0:2], req.Key[2:4]); err != nil {

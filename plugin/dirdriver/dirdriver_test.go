@@ -145,6 +145,35 @@ func TestListSkipsForeignFiles(t *testing.T) {
 	drivertest.CheckList(ctx, t, d, blobs)
 }
 
+// TestPutRepairsTruncated: v1 wrote files in place, so a crash could leave a
+// short file; putting the blob again must replace it.
+func TestPutRepairsTruncated(t *testing.T) {
+	ctx := context.Background()
+	b := drivertest.Zonefiles(t, "subdomain_zonefiles.txt")[0]
+	d, root := open(t)
+	path := filepath.Join(root, b.Key[:2], b.Key[2:4], b.Key+".txt")
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Data[:len(b.Data)/2], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Put(ctx, driver.PutRequest{Key: b.Key, Data: b.Data}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := d.Get(ctx, driver.GetRequest{Key: b.Key})
+	if err != nil || drivertest.Hash160(got.Data) != b.Key {
+		t.Fatalf("Get after repair = %d bytes, %v", len(got.Data), err)
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Mode().Perm() != 0o600 {
+		t.Errorf("repaired file mode = %v, want 0600", info.Mode().Perm())
+	}
+}
+
 func TestConfigure(t *testing.T) {
 	ctx := context.Background()
 	file := filepath.Join(t.TempDir(), "file")

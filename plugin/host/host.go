@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -76,8 +77,8 @@ func New(cfg Config, log zerolog.Logger, reg prometheus.Registerer) (*Host, erro
 
 // Run starts the plugin and keeps it running until ctx ends, then stops it
 // and returns nil. It returns an error early only for failures a restart
-// cannot fix: a checksum mismatch or settings the driver refuses. Run may be
-// called once.
+// cannot fix: a missing, unreadable or mismatching binary, or settings the
+// driver refuses. Run may be called once.
 func (h *Host) Run(ctx context.Context) error {
 	h.mu.Lock()
 	if h.running || h.done != nil {
@@ -230,9 +231,14 @@ func (h *Host) connect(ctx context.Context, client *plugin.Client) (*instance, e
 	return inst, nil
 }
 
-// fatal reports start errors that a restart cannot fix.
+// fatal reports start errors that a restart cannot fix: the binary is not
+// the vouched-for one or cannot be read at all (a wrong path), or the driver
+// refuses its settings.
 func fatal(err error) bool {
-	return errors.Is(err, ErrChecksum) || errors.Is(err, driver.ErrInvalidArgument)
+	return errors.Is(err, ErrChecksum) ||
+		errors.Is(err, fs.ErrNotExist) ||
+		errors.Is(err, fs.ErrPermission) ||
+		errors.Is(err, driver.ErrInvalidArgument)
 }
 
 // setState publishes a new current instance (or none) and wakes waiters.

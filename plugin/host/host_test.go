@@ -346,6 +346,18 @@ func TestSettingsRefused(t *testing.T) {
 	}
 }
 
+// TestMissingBinary: a wrong path is a configuration error, not something to
+// retry forever.
+func TestMissingBinary(t *testing.T) {
+	_, sum := dirPlugin(t)
+	missing := filepath.Join(t.TempDir(), "no-such-plugin")
+	hs := startHost(t, Config{Path: missing, SHA256: sum})
+	err := hs.wait(t, 10*time.Second, "Run kept retrying a missing binary")
+	if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), missing) {
+		t.Errorf("Run error = %v, want a not-exist error naming %s", err, missing)
+	}
+}
+
 // TestStartFailuresBackOff launches a binary that is no plugin: every start
 // fails, and Run must keep retrying with growing waits until cancelled.
 func TestStartFailuresBackOff(t *testing.T) {
