@@ -218,6 +218,15 @@ func (m *Machine) ApplyBlock(height uint64, hash string, txs []*nameop.Tx) (*Res
 		return nil, fmt.Errorf("%w (height %d): pass --token-genesis FILE", ErrNeedTokenGenesis, ts)
 	}
 	b := &block{m: m, ov: newOverlay(m.db), height: int64(height), last: int64(height) - 1, feats: m.p.Features(height)}
+	if height == m.p.FirstBlock && m.opts.TokenGenesis != "" {
+		accts, err := LoadGenesis(m.opts.TokenGenesis)
+		if err != nil {
+			return nil, err
+		}
+		if err := b.seedGenesis(accts); err != nil {
+			return nil, err
+		}
+	}
 	ops, ann, opsHash, ch, rejected, err := b.run(txs)
 	if err != nil {
 		return nil, fmt.Errorf("apply block %d: %w", height, err)
