@@ -349,33 +349,11 @@ func (b *block) checkTransfer(o *opCtx, checked []rec) (bool, error) {
 		return false, err
 	}
 	sender, recipient := str(op, "sender"), str(op, "recipient")
-	row, err := b.getName(name, b.last)
-	if err != nil || row == nil {
-		return false, err
-	}
-	ns, err := b.getNamespaceReady(namespaceOf(name))
-	if err != nil || ns == nil {
-		return false, err
-	}
-	if revoked, err := b.isNameRevoked(name); err != nil || revoked {
-		return false, err
-	}
-	if exp, err := b.isNameExpired(name, b.last); err != nil || exp {
-		return false, err
-	}
-	if grace, err := b.isNameInGracePeriod(name, b.height); err != nil || grace {
-		return false, err
-	}
-	if !b.isConsensusHashValid(str(op, "consensus_hash")) {
+	if !b.isConsensusHashValid(str(op, "consensus_hash")) || sender == recipient {
 		return false, nil
 	}
-	if sender == recipient {
-		return false, nil
-	}
-	if reg, err := b.isNameRegistered(name); err != nil || !reg {
-		return false, err
-	}
-	if owner, err := b.isNameOwner(name, sender); err != nil || !owner {
+	row, ok, err := b.liveOwnedName(name, sender, b.last)
+	if err != nil || !ok {
 		return false, err
 	}
 	owned, err := b.namesBySender(recipient, b.last)
@@ -419,6 +397,36 @@ func (b *block) checkTransfer(o *opCtx, checked []rec) (bool, error) {
 	return true, nil
 }
 
+// liveOwnedName holds the tests transfers and revokes share: the name is
+// current, its namespace ready, it is not revoked, not expired at expiryAt,
+// not in its renewal grace period, and sender owns it. They are pure tests,
+// so their order does not change the outcome.
+func (b *block) liveOwnedName(name, sender string, expiryAt int64) (rec, bool, error) {
+	row, err := b.getName(name, b.last)
+	if err != nil || row == nil {
+		return nil, false, err
+	}
+	if ns, err := b.getNamespaceReady(namespaceOf(name)); err != nil || ns == nil {
+		return nil, false, err
+	}
+	if revoked, err := b.isNameRevoked(name); err != nil || revoked {
+		return nil, false, err
+	}
+	if exp, err := b.isNameExpired(name, expiryAt); err != nil || exp {
+		return nil, false, err
+	}
+	if grace, err := b.isNameInGracePeriod(name, b.height); err != nil || grace {
+		return nil, false, err
+	}
+	if reg, err := b.isNameRegistered(name); err != nil || !reg {
+		return nil, false, err
+	}
+	if owner, err := b.isNameOwner(name, sender); err != nil || !owner {
+		return nil, false, err
+	}
+	return row, true, nil
+}
+
 // transferConsensusHash is find_transfer_consensus_hash: walk the name's
 // history newest first; a registration or import means the payload's hash
 // is kept, an update means that update's hash is used.
@@ -448,27 +456,7 @@ func (b *block) checkRevoke(o *opCtx, checked []rec) (bool, error) {
 	if !nameop.IsNameValid(name) {
 		return false, nil
 	}
-	row, err := b.getName(name, b.last)
-	if err != nil || row == nil {
-		return false, err
-	}
-	ns, err := b.getNamespaceReady(namespaceOf(name))
-	if err != nil || ns == nil {
-		return false, err
-	}
-	if revoked, err := b.isNameRevoked(name); err != nil || revoked {
-		return false, err
-	}
-	if exp, err := b.isNameExpired(name, b.height); err != nil || exp {
-		return false, err
-	}
-	if grace, err := b.isNameInGracePeriod(name, b.height); err != nil || grace {
-		return false, err
-	}
-	if reg, err := b.isNameRegistered(name); err != nil || !reg {
-		return false, err
-	}
-	if owner, err := b.isNameOwner(name, sender); err != nil || !owner {
+	if _, ok, err := b.liveOwnedName(name, sender, b.height); err != nil || !ok {
 		return false, err
 	}
 	op["revoked"] = boolVal(true)
