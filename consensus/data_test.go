@@ -3,8 +3,8 @@ package consensus
 import (
 	"bufio"
 	"encoding/json"
+	"github.com/atlasd/atlasd/internal/shareddata"
 	"os"
-	"path/filepath"
 	"testing"
 )
 
@@ -32,28 +32,6 @@ type opVector struct {
 	Fields     map[string]string `json:"fields"`
 	FieldOrder []string          `json:"field_order"`
 	Serialized string            `json:"serialized"`
-}
-
-// sharedPath finds the read-only shared material beside the module root
-// (../shared from the directory holding go.mod), so tests do not depend on
-// where the work tree lives.
-func sharedPath(tb testing.TB, elem ...string) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	return filepath.Join(append([]string{dir, "..", "shared"}, elem...)...)
 }
 
 // readJSONL decodes every line of a JSON-lines file; a missing or empty file
@@ -85,9 +63,9 @@ func readJSONL[T any](tb testing.TB, path string) []T {
 }
 
 func loadBlockVectors(tb testing.TB) []blockVector {
-	return readJSONL[blockVector](tb, sharedPath(tb, "data", "consensus", "consensus_vectors.jsonl"))
+	return readJSONL[blockVector](tb, shareddata.Path(tb, "data", "consensus", "consensus_vectors.jsonl"))
 }
 
 func loadOpVectors(tb testing.TB) []opVector {
-	return readJSONL[opVector](tb, sharedPath(tb, "data", "consensus", "op_vectors.jsonl"))
+	return readJSONL[opVector](tb, shareddata.Path(tb, "data", "consensus", "op_vectors.jsonl"))
 }

@@ -1,6 +1,7 @@
 package consensus
 
 import (
+	"github.com/atlasd/atlasd/internal/shareddata"
 	"os"
 	"regexp"
 	"slices"
@@ -38,7 +39,7 @@ func splitFieldNames(s string) []string {
 // transcription of the Python source (op vectors cover all but TOKEN_TRANSFER).
 func loadSpecFieldTable(t *testing.T) specFieldTable {
 	t.Helper()
-	raw, err := os.ReadFile(sharedPath(t, "reference", "blockstack-v1.md"))
+	raw, err := os.ReadFile(shareddata.Path(t, "reference", "blockstack-v1.md"))
 	if err != nil {
 		t.Fatal(err)
 	}

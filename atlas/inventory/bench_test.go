@@ -3,6 +3,7 @@ package inventory
 import (
 	"crypto/sha256"
 	"encoding/json"
+	"github.com/atlasd/atlasd/internal/shareddata"
 	"os"
 	"sync"
 	"testing"
@@ -22,7 +23,7 @@ var (
 // The table built from them has every other hash present.
 func benchData(b *testing.B) ([]Announcement, *Table) {
 	benchOnce.Do(func() {
-		raw, err := os.ReadFile(sharedPath(b, "data", "names", "mainnet-names.json"))
+		raw, err := os.ReadFile(shareddata.Path(b, "data", "names", "mainnet-names.json"))
 		if err != nil {
 			b.Fatal(err)
 		}

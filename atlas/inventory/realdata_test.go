@@ -3,6 +3,7 @@ package inventory
 import (
 	"bufio"
 	"encoding/json"
+	"github.com/atlasd/atlasd/internal/shareddata"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -14,33 +15,12 @@ import (
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
 )
 
-// sharedPath finds the read-only shared material beside the module root
-// (../shared from the directory holding go.mod).
-func sharedPath(tb testing.TB, elem ...string) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	return filepath.Join(append([]string{dir, "..", "shared"}, elem...)...)
-}
-
 // opStreams reads the chunk announcements of every log in op_vectors.jsonl:
 // the NAME_UPDATE, NAME_IMPORT and registration/renewal ops that carry a
 // value hash, in (height, vtxindex) order, as the reference logged them.
 func opStreams(tb testing.TB) map[string][]Announcement {
 	tb.Helper()
-	f, err := os.Open(sharedPath(tb, "data", "consensus", "op_vectors.jsonl"))
+	f, err := os.Open(shareddata.Path(tb, "data", "consensus", "op_vectors.jsonl"))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -165,7 +145,7 @@ func TestTableRealStreams(t *testing.T) {
 // zonefileHashes reads the hash lines of a shared zonefile pair file.
 func zonefileHashes(tb testing.TB, name string) []string {
 	tb.Helper()
-	raw, err := os.ReadFile(sharedPath(tb, "data", "zonefiles", name))
+	raw, err := os.ReadFile(shareddata.Path(tb, "data", "zonefiles", name))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"github.com/atlasd/atlasd/internal/shareddata"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,7 +26,7 @@ func startV1Peer(t *testing.T, args ...string) *xmlrpc.Client {
 	if err != nil {
 		t.Skip("python3 not installed")
 	}
-	cmd := exec.Command(py, append([]string{sharedPath(t, "tools", "v1peer", "v1_peer.py"), "--port", "0", "--quiet"}, args...)...)
+	cmd := exec.Command(py, append([]string{shareddata.Path(t, "tools", "v1peer", "v1_peer.py"), "--port", "0", "--quiet"}, args...)...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -111,7 +112,7 @@ func TestInventoryMatchesV1Peer(t *testing.T) {
 	if err := os.WriteFile(orderFile, []byte(strings.Join(order, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c := startV1Peer(t, "--zonefiles", sharedPath(t, "data", "zonefiles", "name_zonefiles-665750.txt"), "--inventory", orderFile)
+	c := startV1Peer(t, "--zonefiles", shareddata.Path(t, "data", "zonefiles", "name_zonefiles-665750.txt"), "--inventory", orderFile)
 
 	tb := NewTable()
 	for i, hs := range order {

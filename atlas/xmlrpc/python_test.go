@@ -7,7 +7,6 @@ import (
 	"math"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -75,27 +74,6 @@ func startPython(t *testing.T, args ...string) string {
 		t.Fatal("python server did not start")
 	}
 	return ""
-}
-
-// sharedPath finds the read-only shared material beside the module root
-// (../shared from the directory holding go.mod).
-func sharedPath(tb testing.TB, elem ...string) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Fatal("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	return filepath.Join(append([]string{dir, "..", "shared"}, elem...)...)
 }
 
 const pyClientScript = `

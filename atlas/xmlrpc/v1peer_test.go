@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"github.com/atlasd/atlasd/internal/shareddata"
 	"os"
 	"strings"
 	"testing"
@@ -54,9 +55,9 @@ func callJSON(t *testing.T, c *Client, method string, params ...Value) map[strin
 // original's server stack (stdlib SimpleXMLRPCServer with the v1 handler's
 // size and encoding checks).
 func TestClientAgainstV1Peer(t *testing.T) {
-	zonefiles := sharedPath(t, "data", "zonefiles", "name_zonefiles-tampered.txt")
+	zonefiles := shareddata.Path(t, "data", "zonefiles", "name_zonefiles-tampered.txt")
 	hashes, texts := zonefilePairs(t, zonefiles)
-	addr := startPython(t, sharedPath(t, "tools", "v1peer", "v1_peer.py"), "--port", "0", "--zonefiles", zonefiles, "--quiet")
+	addr := startPython(t, shareddata.Path(t, "tools", "v1peer", "v1_peer.py"), "--port", "0", "--zonefiles", zonefiles, "--quiet")
 	c, err := NewClient("http://"+addr, ClientConfig{})
 	if err != nil {
 		t.Fatal(err)
