@@ -382,3 +382,13 @@ func (m *Machine) Slots() uint64 {
 	defer m.mu.RUnlock()
 	return m.slots
 }
+
+// BlockOfConsensus returns the first applied height whose consensus hash is
+// ch, as v1's get_block_from_consensus answers peers.
+func (m *Machine) BlockOfConsensus(ch string) (uint64, bool, error) {
+	v, ok, err := m.getRaw(strKey(pfxConsensusRev, ch))
+	if err != nil || !ok || len(v) != 8 {
+		return 0, false, err
+	}
+	return binary.BigEndian.Uint64(v), true, nil
+}
