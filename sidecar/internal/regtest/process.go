@@ -56,7 +56,6 @@ func (n *Node) args() []string {
 		"--rpcuser=" + n.user,
 		"--rpcpass=" + n.pass,
 		"--notls",
-		"--txindex",
 		"--miningaddr=" + n.keys[0].addr.EncodeAddress(),
 		"--nodnsseed",
 		"--debuglevel=info",
@@ -64,8 +63,23 @@ func (n *Node) args() []string {
 		// regtest chain needs a sliver of it.
 		"--utxocachemaxsize=8",
 	}
-	return append(a, n.extraArgs...)
+	txindex := true
+	for _, e := range n.extraArgs {
+		if e == NoTxIndex {
+			txindex = false
+			continue
+		}
+		a = append(a, e)
+	}
+	if txindex {
+		a = append(a, "--txindex")
+	}
+	return a
 }
+
+// NoTxIndex, passed to Start among the extra arguments, runs btcd without
+// its transaction index, like a bitcoind without txindex=1.
+const NoTxIndex = "--atlasd-no-txindex"
 
 // launch starts btcd and waits until its RPC server answers.
 func (n *Node) launch() error {
