@@ -28,6 +28,9 @@ var (
 	ErrBeyondUndo = errors.New("state: rollback is deeper than the undo window")
 	// ErrParamsMismatch: the data directory was built under other rules.
 	ErrParamsMismatch = errors.New("state: data directory was built with different network params")
+	// ErrFormatVersion: the data directory was written by an atlasd with
+	// another storage format.
+	ErrFormatVersion = errors.New("state: data directory has another storage format")
 	// ErrNeedTokenGenesis: token rules start here and no genesis file was given.
 	ErrNeedTokenGenesis = errors.New("state: token rules start at this block and need the v1 token genesis file")
 )

@@ -5,7 +5,7 @@ import "encoding/binary"
 // Key layout. Every key of the replay state starts with one prefix byte; a
 // test checks that no prefix is a prefix of another.
 //
-//	'n' name                          -> name row (JSON record)
+//	'n' name                          -> name row (binary record, codec.go)
 //	'N' namespace id                  -> namespace row
 //	'p' preorder hash                 -> preorder row (name and namespace preorders)
 //	's' sender script hex 0x00 name   -> "" (names whose row has this sender)
@@ -15,37 +15,39 @@ import "encoding/binary"
 //	'h' history id 0x00 height vtx seq -> history entry (canonical record)
 //	'c' height                        -> consensus hash (32 hex)
 //	'C' consensus hash hex            -> lowest height with that hash
-//	'k' namespace id                  -> import keychain (JSON list of addresses)
-//	'a' address 0x00 token type       -> account (JSON)
-//	'z' slot                          -> chunk announcement (JSON)
+//	'k' namespace id                  -> import keychain (list of addresses)
+//	'a' address 0x00 token type       -> account
+//	'z' slot                          -> chunk announcement
 //	'b' height                        -> block hash (hex), when the feeder gave one
 //	'u' height                        -> undo record of that block
-//	'm' name                          -> metadata (tip, slot count, schema)
+//	'm' name                          -> metadata (tip record, params, format version)
 //
 // Heights and slots are big-endian uint64 so scans run in chain order.
 const (
-	pfxName              = 'n'
-	pfxNamespace         = 'N'
-	pfxPreorder          = 'p'
-	pfxSender            = 's'
-	pfxHash128           = 'H'
-	pfxNamePreorder      = 'P'
-	pfxNSPreorder        = 'Q'
-	pfxHistory           = 'h'
-	pfxConsensus         = 'c'
-	pfxConsensusRev      = 'C'
-	pfxKeychain          = 'k'
-	pfxAccount           = 'a'
-	pfxSlot              = 'z'
-	pfxBlockHash         = 'b'
-	pfxUndo              = 'u'
-	pfxMeta              = 'm'
-	metaTip              = "tip"
-	metaSlots            = "slots"
-	metaSchema           = "schema"
-	metaParams           = "params"
-	schemaVersion        = "1"
-	keySep          byte = 0x00
+	pfxName         = 'n'
+	pfxNamespace    = 'N'
+	pfxPreorder     = 'p'
+	pfxSender       = 's'
+	pfxHash128      = 'H'
+	pfxNamePreorder = 'P'
+	pfxNSPreorder   = 'Q'
+	pfxHistory      = 'h'
+	pfxConsensus    = 'c'
+	pfxConsensusRev = 'C'
+	pfxKeychain     = 'k'
+	pfxAccount      = 'a'
+	pfxSlot         = 'z'
+	pfxBlockHash    = 'b'
+	pfxUndo         = 'u'
+	pfxMeta         = 'm'
+	metaTip         = "tip"
+	metaSlots       = "slots"
+	metaFormat      = "format"
+	metaParams      = "params"
+	// formatVersion names the storage layout (binary rows, undo, slots and
+	// tip record). Bump it on any change to how keys or values are written.
+	formatVersion      = "2"
+	keySep        byte = 0x00
 )
 
 var allPrefixes = []byte{

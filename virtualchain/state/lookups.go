@@ -2,7 +2,6 @@ package state
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
@@ -20,19 +19,15 @@ func (b *block) getRec(key []byte) (rec, error) {
 	if err != nil || !ok {
 		return nil, err
 	}
-	r := rec{}
-	if err := json.Unmarshal(v, &r); err != nil {
+	r, err := decodeRec(v)
+	if err != nil {
 		return nil, fmt.Errorf("state: decode %q: %w", key, err)
 	}
 	return r, nil
 }
 
 func (b *block) putRec(key []byte, r rec) error {
-	v, err := json.Marshal(r)
-	if err != nil {
-		return err
-	}
-	return b.ov.put(key, v)
+	return b.ov.put(key, encodeRec(nil, r))
 }
 
 // nameRow is `SELECT * FROM name_records WHERE name = ?` (expired included).
@@ -329,9 +324,9 @@ func (b *block) blockFromConsensus(ch string) (bool, error) {
 func (b *block) history(id string) ([]rec, error) {
 	var out []rec
 	err := b.ov.scan(historyPrefix(id), func(k, v []byte) error {
-		r := rec{}
-		if err := json.Unmarshal(v, &r); err != nil {
-			return err
+		r, err := decodeRec(v)
+		if err != nil {
+			return fmt.Errorf("state: decode %q: %w", k, err)
 		}
 		// The key's tail is height(8) vtxindex(4) seq(4); keep the first two
 		// beside the entry under keys sanitize() strips.
@@ -397,19 +392,15 @@ func (b *block) keychain(id string) ([]string, error) {
 	if err != nil || !ok {
 		return nil, err
 	}
-	var addrs []string
-	if err := json.Unmarshal(v, &addrs); err != nil {
-		return nil, err
+	addrs, err := decodeStrings(v)
+	if err != nil {
+		return nil, fmt.Errorf("state: keychain of %q: %w", id, err)
 	}
 	return addrs, nil
 }
 
 func (b *block) putKeychain(id string, addrs []string) error {
-	v, err := json.Marshal(addrs)
-	if err != nil {
-		return err
-	}
-	return b.ov.put(strKey(pfxKeychain, id), v)
+	return b.ov.put(strKey(pfxKeychain, id), encodeStrings(addrs))
 }
 
 func sortedKeys(m map[string]bool) []string {

@@ -33,6 +33,7 @@ type Options struct {
 type Machine struct {
 	p    *params.Params
 	db   *pebble.DB
+	dir  string
 	opts Options
 	log  zerolog.Logger
 
@@ -64,12 +65,30 @@ func Open(dir string, p *params.Params, opts Options) (*Machine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state: open %s: %w", dir, err)
 	}
-	m := &Machine{p: p, db: db, opts: opts, log: opts.Logger, tip: int64(p.FirstBlock) - 1}
+	m := &Machine{p: p, db: db, dir: dir, opts: opts, log: opts.Logger, tip: int64(p.FirstBlock) - 1}
 	if err := m.load(); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return m, nil
+}
+
+// checkFormat refuses a database written in another storage format: rows
+// are binary records whose layout changes between versions, and reading
+// them under the wrong layout would corrupt the replay rather than fail.
+func (m *Machine) checkFormat() error {
+	v, ok, err := m.getRaw(strKey(pfxMeta, metaFormat))
+	if err != nil {
+		return err
+	}
+	have := string(v)
+	if !ok {
+		have = "none"
+	}
+	if have != formatVersion {
+		return fmt.Errorf("%w: %s has format %s, this atlasd reads format %s; move it aside and replay again", ErrFormatVersion, m.dir, have, formatVersion)
+	}
+	return nil
 }
 
 type pebbleLogger struct{ l zerolog.Logger }
@@ -94,13 +113,17 @@ func (m *Machine) load() error {
 	if err != nil {
 		return err
 	}
-	if ok && string(v) != fp {
-		return ErrParamsMismatch
-	}
-	if !ok {
+	if ok {
+		if err := m.checkFormat(); err != nil {
+			return err
+		}
+		if string(v) != fp {
+			return ErrParamsMismatch
+		}
+	} else {
 		b := m.db.NewBatch()
 		_ = b.Set(strKey(pfxMeta, metaParams), []byte(fp), nil)
-		_ = b.Set(strKey(pfxMeta, metaSchema), []byte(schemaVersion), nil)
+		_ = b.Set(strKey(pfxMeta, metaFormat), []byte(formatVersion), nil)
 		if err := b.Commit(pebble.Sync); err != nil {
 			return err
 		}
@@ -108,9 +131,9 @@ func (m *Machine) load() error {
 	if v, ok, err := m.getRaw(strKey(pfxMeta, metaTip)); err != nil {
 		return err
 	} else if ok {
-		var t tipRecord
-		if err := json.Unmarshal(v, &t); err != nil {
-			return fmt.Errorf("state: corrupt tip record: %w", err)
+		t, err := decodeTip(v)
+		if err != nil {
+			return fmt.Errorf("state: corrupt tip record in %s: %w", m.dir, err)
 		}
 		m.tip, m.tipHash, m.slots = t.Height, t.Hash, t.Slots
 	}
@@ -136,12 +159,6 @@ func (m *Machine) load() error {
 		return &InvariantError{Height: m.tip, Msg: "consensus hashes do not reach the tip"}
 	}
 	return nil
-}
-
-type tipRecord struct {
-	Height int64  `json:"height"`
-	Hash   string `json:"hash,omitempty"`
-	Slots  uint64 `json:"slots"`
 }
 
 // Close flushes and closes the database.
@@ -234,8 +251,7 @@ func (m *Machine) ApplyBlock(height uint64, hash string, txs []*nameop.Tx) (*Res
 	slots := m.slots
 	for i := range ann {
 		ann[i].Slot = slots
-		v, _ := json.Marshal(ann[i])
-		if err := b.ov.put(heightKey(pfxSlot, slots), v); err != nil {
+		if err := b.ov.put(heightKey(pfxSlot, slots), encodeAnnouncement(ann[i])); err != nil {
 			return nil, err
 		}
 		slots++
@@ -257,8 +273,7 @@ func (m *Machine) ApplyBlock(height uint64, hash string, txs []*nameop.Tx) (*Res
 			return nil, err
 		}
 	}
-	tip, _ := json.Marshal(tipRecord{Height: int64(height), Hash: hash, Slots: slots})
-	if err := b.ov.put(strKey(pfxMeta, metaTip), tip); err != nil {
+	if err := b.ov.put(strKey(pfxMeta, metaTip), encodeTip(tipRecord{Height: int64(height), Hash: hash, Slots: slots})); err != nil {
 		return nil, err
 	}
 	batch := m.db.NewBatch()
@@ -337,9 +352,9 @@ func (m *Machine) Rollback(height uint64) error {
 		if tv, ok, err := m.getRaw(strKey(pfxMeta, metaTip)); err != nil {
 			return err
 		} else if ok {
-			var t tipRecord
-			if err := json.Unmarshal(tv, &t); err != nil {
-				return err
+			t, err := decodeTip(tv)
+			if err != nil {
+				return fmt.Errorf("state: corrupt tip record in %s: %w", m.dir, err)
 			}
 			if t.Height != m.tip {
 				return &InvariantError{Height: m.tip, Msg: "tip record disagrees after rollback"}
@@ -367,9 +382,9 @@ func (m *Machine) Announcements(from uint64, n int) ([]Announcement, error) {
 	}
 	defer it.Close()
 	for it.First(); it.Valid() && len(out) < n; it.Next() {
-		var a Announcement
-		if err := json.Unmarshal(it.Value(), &a); err != nil {
-			return nil, err
+		a, err := decodeAnnouncement(it.Value())
+		if err != nil {
+			return nil, fmt.Errorf("state: chunk slot in %s: %w", m.dir, err)
 		}
 		out = append(out, a)
 	}
