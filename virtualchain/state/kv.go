@@ -26,6 +26,17 @@ type overlay struct {
 	writes map[string]write
 	order  []string
 	undo   []undoEntry
+	// reads caches committed values: the base does not change while a block
+	// runs, and one operation's checks read the same rows many times.
+	reads map[string]baseRead
+	// rows caches decoded records of the current overlay state; a write to
+	// a key drops its entry. Cached records are shared and never mutated.
+	rows map[string]rec
+}
+
+type baseRead struct {
+	val    []byte
+	exists bool
 }
 
 type write struct {
@@ -40,7 +51,7 @@ type undoEntry struct {
 }
 
 func newOverlay(base reader) *overlay {
-	return &overlay{base: base, writes: map[string]write{}}
+	return &overlay{base: base, writes: map[string]write{}, reads: map[string]baseRead{}, rows: map[string]rec{}}
 }
 
 func (o *overlay) get(key []byte) ([]byte, bool, error) {
@@ -53,9 +64,15 @@ func (o *overlay) get(key []byte) ([]byte, bool, error) {
 	return o.getBase(key)
 }
 
+// getBase returns the committed value of key. The slice is shared with the
+// read cache: callers must not modify it.
 func (o *overlay) getBase(key []byte) ([]byte, bool, error) {
+	if r, ok := o.reads[string(key)]; ok {
+		return r.val, r.exists, nil
+	}
 	v, closer, err := o.base.Get(key)
 	if errors.Is(err, pebble.ErrNotFound) {
+		o.reads[string(key)] = baseRead{}
 		return nil, false, nil
 	}
 	if err != nil {
@@ -65,6 +82,7 @@ func (o *overlay) getBase(key []byte) ([]byte, bool, error) {
 	if err := closer.Close(); err != nil {
 		return nil, false, err
 	}
+	o.reads[string(key)] = baseRead{val: out, exists: true}
 	return out, true, nil
 }
 
@@ -87,6 +105,7 @@ func (o *overlay) put(key, val []byte) error {
 		return err
 	}
 	o.writes[string(key)] = write{val: append([]byte(nil), val...)}
+	delete(o.rows, string(key))
 	return nil
 }
 
@@ -95,6 +114,7 @@ func (o *overlay) del(key []byte) error {
 		return err
 	}
 	o.writes[string(key)] = write{del: true}
+	delete(o.rows, string(key))
 	return nil
 }
 

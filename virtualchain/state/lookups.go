@@ -14,29 +14,50 @@ import (
 // arguments exactly where v1 passed lastblock (the previous block) or the
 // block being processed.
 
-func (b *block) getRec(key []byte) (rec, error) {
+// row returns the stored record at key, or nil. The record is shared with
+// the block's decode cache: callers must not modify it (clone it first, or
+// use getRec).
+func (b *block) row(key []byte) (rec, error) {
+	if r, ok := b.ov.rows[string(key)]; ok {
+		return r, nil
+	}
 	v, ok, err := b.ov.get(key)
-	if err != nil || !ok {
+	if err != nil {
 		return nil, err
 	}
-	r, err := decodeRec(v)
-	if err != nil {
-		return nil, fmt.Errorf("state: decode %q: %w", key, err)
+	var r rec
+	if ok {
+		if r, err = decodeRec(v); err != nil {
+			return nil, fmt.Errorf("state: decode %q: %w", key, err)
+		}
 	}
+	b.ov.rows[string(key)] = r
 	return r, nil
+}
+
+// getRec returns a private copy of the stored record at key, or nil.
+func (b *block) getRec(key []byte) (rec, error) {
+	r, err := b.row(key)
+	if err != nil || r == nil {
+		return nil, err
+	}
+	return cloneRec(r), nil
 }
 
 func (b *block) putRec(key []byte, r rec) error {
 	return b.ov.put(key, encodeRec(nil, r))
 }
 
+// The row lookups below return shared, read-only records (see row); every
+// caller that changes a field works on a clone.
+
 // nameRow is `SELECT * FROM name_records WHERE name = ?` (expired included).
-func (b *block) nameRow(name string) (rec, error) { return b.getRec(strKey(pfxName, name)) }
+func (b *block) nameRow(name string) (rec, error) { return b.row(strKey(pfxName, name)) }
 
 // namespaceRow is the namespace table's row for id, in any state.
-func (b *block) namespaceRow(id string) (rec, error) { return b.getRec(strKey(pfxNamespace, id)) }
+func (b *block) namespaceRow(id string) (rec, error) { return b.row(strKey(pfxNamespace, id)) }
 
-func (b *block) preorderRow(hash string) (rec, error) { return b.getRec(strKey(pfxPreorder, hash)) }
+func (b *block) preorderRow(hash string) (rec, error) { return b.row(strKey(pfxPreorder, hash)) }
 
 func namespaceOf(name string) string {
 	if i := strings.LastIndexByte(name, '.'); i >= 0 {
