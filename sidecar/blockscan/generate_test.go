@@ -202,7 +202,10 @@ func TestScanMutated(t *testing.T) {
 		fn   func([]byte) []byte
 	}{
 		{"flip", func(b []byte) []byte { b[rng.IntN(len(b))] ^= byte(1 + rng.IntN(255)); return b }},
-		{"set", func(b []byte) []byte { b[rng.IntN(len(b))] = []byte{0, 1, 0x4c, 0x4d, 0x6a, 0xfd, 0xfe, 0xff}[rng.IntN(8)]; return b }},
+		{"set", func(b []byte) []byte {
+			b[rng.IntN(len(b))] = []byte{0, 1, 0x4c, 0x4d, 0x6a, 0xfd, 0xfe, 0xff}[rng.IntN(8)]
+			return b
+		}},
 		{"drop", func(b []byte) []byte { i := rng.IntN(len(b)); return slices.Delete(b, i, i+1) }},
 		{"insert", func(b []byte) []byte { return slices.Insert(b, rng.IntN(len(b)), byte(rng.IntN(256))) }},
 		{"truncate", func(b []byte) []byte { return b[:rng.IntN(len(b))] }},
