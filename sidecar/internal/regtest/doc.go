@@ -56,8 +56,10 @@
 //     it solved even if submitting it failed, and loops forever if it cannot
 //     build a block template.
 //     Generate therefore checks the last hash is the tip and times out.
-//   - reconsiderblock switches back only to a branch with more work. After
-//     Reorg the old branch is listed by getchaintips as "valid-fork".
+//   - reconsiderblock switches back only to a branch with more work. Reorg
+//     leaves the old branch invalid: with valid side branches around, a
+//     later invalidateblock of the best chain's top makes btcd activate
+//     them, sometimes settling below the block's parent.
 //   - Stale and invalidated blocks stay retrievable raw: getblock with
 //     verbosity 0 and getblockheader with verbose=false work. The verbose
 //     forms fail with -32603 "block ... is not in the main chain", where

@@ -200,12 +200,12 @@ func TestFollowScenario(t *testing.T) {
 		}
 		var fork bool
 		for _, tp := range tips {
-			if tp.Hash == oldTip.String() && tp.Status == "valid-fork" && tp.BranchLen == 3 {
+			if tp.Hash == oldTip.String() && tp.Status == "invalid" && tp.BranchLen == 3 {
 				fork = true
 			}
 		}
 		if !fork {
-			t.Errorf("old tip not a 3-block valid-fork in getchaintips")
+			t.Errorf("old tip not a 3-block invalid branch in getchaintips")
 		}
 		// Generate refills the new branch from the mempool, so the tx
 		// moves to the first new block.

@@ -1,0 +1,203 @@
+package follow_test
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/btcsuite/btcd/btcutil"
+	"github.com/rs/zerolog"
+
+	"github.com/atlasd/atlasd/sidecar/bitcoind"
+	"github.com/atlasd/atlasd/sidecar/follow"
+	"github.com/atlasd/atlasd/sidecar/internal/bnstx"
+	"github.com/atlasd/atlasd/sidecar/internal/regtest"
+	"github.com/atlasd/atlasd/virtualchain/nameop"
+	"github.com/atlasd/atlasd/virtualchain/params"
+	"github.com/atlasd/atlasd/virtualchain/state"
+)
+
+// world is a btcd regtest node with a BNS namespace, an atlasd replay state
+// and a follower on it.
+type world struct {
+	t    *testing.T
+	n    *regtest.Node
+	p    *params.Params
+	net  nameop.Network
+	c    *bitcoind.Client
+	b    *bnstx.Builder
+	mode bitcoind.PrevoutMode
+
+	m *state.Machine
+	f *follow.Follower
+
+	ns     string
+	owners map[string]*regtest.Key
+}
+
+func newWorld(t *testing.T) *world {
+	t.Helper()
+	n := regtest.Start(t)
+	p := params.Regtest()
+	net := nameop.Network{Magic: p.Magic, P2PKHVersion: p.P2PKHVersion, P2SHVersion: p.P2SHVersion}
+	c, err := bitcoind.New(bitcoind.Config{Host: n.RPCHost(), User: n.RPCUser(), Pass: n.RPCPass(), Conns: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	w := &world{t: t, n: n, p: p, net: net, c: c, b: bnstx.New(n, net), owners: map[string]*regtest.Key{}}
+	if _, err := n.Generate(uint32(p.FirstBlock - 1)); err != nil {
+		t.Fatal(err)
+	}
+	if w.mode, err = c.DetectPrevouts(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	w.m, w.f = w.open(t.TempDir())
+	return w
+}
+
+// open starts a replay state in dir with a follower on the node.
+func (w *world) open(dir string) (*state.Machine, *follow.Follower) {
+	w.t.Helper()
+	m, err := state.Open(dir, w.p, state.Options{UndoWindow: 144, Logger: zerolog.Nop()})
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.t.Cleanup(func() { m.Close() })
+	f := follow.New(w.c, m, follow.Config{
+		Network: w.net, FirstBlock: w.p.FirstBlock, UndoWindow: 144, Prevouts: w.mode,
+		Fetchers: 4, Logger: zerolog.Nop(),
+	})
+	return m, f
+}
+
+func (w *world) sync() {
+	w.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := w.f.Sync(ctx); err != nil {
+		w.t.Fatalf("sync: %v", err)
+	}
+	h, _ := w.m.Tip()
+	_, nh, err := w.n.BestBlock()
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if h != int64(nh) {
+		w.t.Fatalf("after sync at %d, node at %d", h, nh)
+	}
+}
+
+func (w *world) mine(k int) {
+	w.t.Helper()
+	if _, err := w.n.Generate(uint32(k)); err != nil {
+		w.t.Fatal(err)
+	}
+	w.sync()
+}
+
+// ch is the consensus hash of our tip, as a client would ask a node.
+func (w *world) ch() string {
+	h, _ := w.m.Tip()
+	c, ok := w.m.ConsensusHash(uint64(h))
+	if !ok {
+		w.t.Fatalf("no consensus hash at %d", h)
+	}
+	return c
+}
+
+func (w *world) send(tb *regtest.TxBuilder, err error) {
+	w.t.Helper()
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if _, err := tb.Send(); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// launchNamespace preorders, reveals and readies w.ns, a block each.
+func (w *world) launchNamespace(ns string) {
+	w.t.Helper()
+	w.ns = ns
+	creator, revealer := w.n.NewKey(), w.n.NewKey()
+	for _, k := range []*regtest.Key{creator, revealer} {
+		if _, err := w.n.Fund(k, 5*btcutil.SatoshiPerBitcoin); err != nil {
+			w.t.Fatal(err)
+		}
+	}
+	w.mine(1)
+	w.send(w.b.NamespacePreorder(creator, ns, revealer, w.ch(), btcutil.SatoshiPerBitcoin))
+	w.mine(1)
+	w.send(w.b.NamespaceReveal(creator, ns, revealer, bnstx.CheapRules(5000)), nil)
+	w.mine(1)
+	w.send(w.b.NamespaceReady(revealer, ns), nil)
+	w.mine(1)
+}
+
+// register preorders and registers name.ns for a new key, leaving both
+// transactions in blocks.
+func (w *world) register(label string) *regtest.Key {
+	w.t.Helper()
+	name := label + "." + w.ns
+	owner := w.n.NewKey()
+	if _, err := w.n.Fund(owner, btcutil.SatoshiPerBitcoin); err != nil {
+		w.t.Fatal(err)
+	}
+	w.mine(1)
+	w.send(w.b.NamePreorder(owner, name, owner, w.ch(), 100000))
+	w.mine(1)
+	w.send(w.b.NameRegister(owner, name, owner), nil)
+	w.mine(1)
+	w.owners[name] = owner
+	return owner
+}
+
+func (w *world) update(name string, zonefile []byte) {
+	w.t.Helper()
+	w.send(w.b.NameUpdate(w.owners[name], name, w.ch(), zonefile))
+}
+
+// zonefile is a small valid-looking zonefile for name.
+func zonefile(name string, serial int) []byte {
+	return []byte(fmt.Sprintf("$ORIGIN %s\n$TTL 3600\n_http._tcp URI 10 1 \"https://example.org/%s/%d\"\n", name, name, serial))
+}
+
+// assertMatchesFresh replays the node's chain from scratch in a new state
+// and requires the same consensus hash at every height and the same chunk
+// sequence.
+func (w *world) assertMatchesFresh() {
+	w.t.Helper()
+	m2, f2 := w.open(w.t.TempDir())
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	if err := f2.Sync(ctx); err != nil {
+		w.t.Fatalf("fresh sync: %v", err)
+	}
+	h1, hash1 := w.m.Tip()
+	h2, hash2 := m2.Tip()
+	if h1 != h2 || hash1 != hash2 {
+		w.t.Fatalf("tips differ: followed %d %s, fresh %d %s", h1, hash1, h2, hash2)
+	}
+	for h := w.p.FirstBlock; h <= uint64(h1); h++ {
+		a, _ := w.m.ConsensusHash(h)
+		b, _ := m2.ConsensusHash(h)
+		if a != b || a == "" {
+			w.t.Fatalf("consensus hash at %d: followed %q, fresh %q", h, a, b)
+		}
+	}
+	a1, err := w.m.Announcements(0, 1<<20)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	a2, err := m2.Announcements(0, 1<<20)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if !reflect.DeepEqual(a1, a2) {
+		w.t.Fatalf("chunk sequences differ:\nfollowed %+v\nfresh    %+v", a1, a2)
+	}
+	m2.Close()
+}
