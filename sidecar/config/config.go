@@ -1,0 +1,89 @@
+// Package config holds atlasd's settings: their defaults, and (see load.go)
+// how a TOML file, ATLASD_* environment variables and command-line flags
+// override them, in that order of increasing precedence.
+package config
+
+import "time"
+
+// Config is every setting of the daemon. The toml tag is the key in the
+// file; nested tables are sections. Secret fields are masked by Print.
+type Config struct {
+	// Network is "mainnet", "regtest", or empty with ParamsFile set.
+	Network string `toml:"network" help:"network rules: mainnet or regtest"`
+	// ParamsFile is a params JSON (the scenario format) for other networks.
+	ParamsFile string `toml:"params_file" help:"params JSON for a custom network (overrides network)"`
+	// DataDir holds the replay state, zonefiles and queues.
+	DataDir  string `toml:"datadir" help:"data directory"`
+	LogLevel string `toml:"log_level" help:"trace, debug, info, warn or error"`
+	// LogFormat is "auto" (text on a terminal, JSON otherwise), "text" or "json".
+	LogFormat string `toml:"log_format" help:"auto, text or json"`
+
+	Bitcoind Bitcoind `toml:"bitcoind"`
+	Replay   Replay   `toml:"replay"`
+	Atlas    Atlas    `toml:"atlas"`
+	API      API      `toml:"api"`
+	Backup   []Backup `toml:"backup"`
+}
+
+// Bitcoind is how to reach the node.
+type Bitcoind struct {
+	RPCHost     string        `toml:"rpc_host" help:"bitcoind RPC address host:port"`
+	RPCUser     string        `toml:"rpc_user" help:"rpcuser (leave empty to use the cookie file)"`
+	RPCPassword string        `toml:"rpc_password" secret:"true" help:"rpcpassword"`
+	RPCCookie   string        `toml:"rpc_cookie" help:"path of bitcoind's .cookie file"`
+	RPCTimeout  time.Duration `toml:"rpc_timeout" help:"deadline of one RPC call"`
+	RPCConns    int           `toml:"rpc_conns" help:"concurrent RPC calls (keep below bitcoind's rpcworkqueue)"`
+	// ZMQ endpoints are optional wake-ups; atlasd polls without them.
+	ZMQHashBlock string        `toml:"zmq_hashblock" help:"bitcoind zmqpubhashblock endpoint, e.g. tcp://127.0.0.1:28332"`
+	ZMQSequence  string        `toml:"zmq_sequence" help:"bitcoind zmqpubsequence endpoint"`
+	PollInterval time.Duration `toml:"poll_interval" help:"how often the node's tip is checked"`
+}
+
+// Replay tunes the name-state replay.
+type Replay struct {
+	UndoWindow   uint64 `toml:"undo_window" help:"blocks that can be rolled back on a reorg"`
+	TokenGenesis string `toml:"token_genesis" help:"v1 token genesis allocation JSON (needed from mainnet block 547922)"`
+	AutoRebuild  bool   `toml:"auto_rebuild" help:"rebuild the state from scratch after a fork deeper than undo_window"`
+}
+
+// Atlas is the zonefile peer.
+type Atlas struct {
+	Enabled   bool     `toml:"enabled" help:"run the Atlas peer"`
+	Listen    string   `toml:"listen" help:"Atlas XML-RPC address (v1 port 6264)"`
+	Hostname  string   `toml:"hostname" help:"host:port other peers should use to reach us"`
+	Seeds     []string `toml:"seeds" help:"peers to start from, host:port"`
+	Blacklist []string `toml:"blacklist" help:"peers never contacted, host:port"`
+}
+
+// API is the operator-facing REST API, metrics and health endpoints.
+type API struct {
+	Listen string `toml:"listen" help:"REST, /metrics and /healthz address"`
+}
+
+// Backup is one backup driver plugin.
+type Backup struct {
+	Name     string            `toml:"name" help:"driver name used in logs and status"`
+	Path     string            `toml:"path" help:"plugin binary, or \"builtin:dir\" for the directory driver"`
+	SHA256   string            `toml:"sha256" help:"hex SHA-256 of the plugin binary"`
+	Settings map[string]string `toml:"settings" secret:"values" help:"driver settings"`
+}
+
+// Default returns the settings used when nothing overrides them.
+func Default() Config {
+	return Config{
+		Network:   "mainnet",
+		DataDir:   "~/.atlasd",
+		LogLevel:  "info",
+		LogFormat: "auto",
+		Bitcoind: Bitcoind{
+			RPCHost:      "127.0.0.1:8332",
+			RPCCookie:    "~/.bitcoin/.cookie",
+			RPCTimeout:   30 * time.Second,
+			RPCConns:     4,
+			PollInterval: 5 * time.Second,
+		},
+		Replay: Replay{UndoWindow: 144},
+		Atlas:  Atlas{Enabled: true, Listen: "0.0.0.0:6264"},
+		API:    API{Listen: "127.0.0.1:6270"},
+	}
+}
