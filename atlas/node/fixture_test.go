@@ -232,6 +232,13 @@ func (p prevouts) Prevout(op wire.OutPoint) ([]byte, int64, bool, error) {
 // verify (the tampered export has one that does not).
 func readZonefiles(t *testing.T, file string) []zonefile {
 	t.Helper()
+	return parseExport(t, file, true)
+}
+
+// parseExport reads ../shared/data/zonefiles/<file>: a hash line, then the
+// text with newlines written as `\n` (see that folder's README).
+func parseExport(t *testing.T, file string, verifiedOnly bool) []zonefile {
+	t.Helper()
 	raw, err := os.ReadFile(shareddata.Path(t, "data", "zonefiles", file))
 	if err != nil {
 		t.Fatal(err)
@@ -244,11 +251,11 @@ func readZonefiles(t *testing.T, file string) []zonefile {
 			t.Fatal(err)
 		}
 		data := []byte(strings.ReplaceAll(lines[i+1], `\n`, "\n"))
-		if zonestore.Hash(data) == h {
+		if !verifiedOnly || zonestore.Hash(data) == h {
 			out = append(out, zonefile{h, data})
 		}
 	}
-	if len(out) < 20 {
+	if len(out) < 10 {
 		t.Fatalf("%s: only %d zonefiles", file, len(out))
 	}
 	return out
