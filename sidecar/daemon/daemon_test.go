@@ -1,0 +1,171 @@
+package daemon_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/rs/zerolog"
+
+	"github.com/atlasd/atlasd/sidecar/config"
+	"github.com/atlasd/atlasd/sidecar/daemon"
+	"github.com/atlasd/atlasd/sidecar/internal/regtest"
+	"github.com/atlasd/atlasd/sidecar/internal/zmqpub"
+)
+
+func regtestConfig(t *testing.T, n *regtest.Node) config.Config {
+	cfg := config.Default()
+	cfg.Network = "regtest"
+	cfg.DataDir = t.TempDir()
+	cfg.Bitcoind.RPCHost = n.RPCHost()
+	cfg.Bitcoind.RPCUser = n.RPCUser()
+	cfg.Bitcoind.RPCPassword = n.RPCPass()
+	cfg.Bitcoind.RPCCookie = ""
+	return cfg
+}
+
+// waitHeight waits until the daemon's replay reaches h.
+func waitHeight(t *testing.T, d *daemon.Daemon, h int64, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for {
+		got, _ := d.Machine().Tip()
+		if got == h {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("replay at %d after %v, want %d", got, within, h)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func start(t *testing.T, cfg config.Config) (*daemon.Daemon, func()) {
+	t.Helper()
+	d, err := daemon.Open(cfg, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- d.Run(ctx) }()
+	stop := func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("daemon did not stop within 20s of cancel")
+		}
+		if err := d.Close(); err != nil {
+			t.Error(err)
+		}
+	}
+	return d, stop
+}
+
+// With a poll interval far longer than the test, only ZMQ wake-ups can
+// bring the replay to the tip; a dropped notification is repaired by the
+// next one, since every wake-up reconciles against RPC.
+func TestZMQWakesFollower(t *testing.T) {
+	n := regtest.Start(t)
+	pub := zmqpub.Start(t, "127.0.0.1:0")
+	hashes, err := n.Generate(260)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := regtestConfig(t, n)
+	cfg.Bitcoind.PollInterval = time.Hour
+	cfg.Bitcoind.ZMQHashBlock = pub.Endpoint()
+	d, stop := start(t, cfg)
+	defer stop()
+	waitHeight(t, d, 260, 20*time.Second) // the first reconcile runs at start
+	pub.WaitSubscribers(zmqpub.TopicHashBlock, 1, 5*time.Second)
+
+	mine := func(k int) []chainhash.Hash {
+		hs, err := n.Generate(uint32(k))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return hs
+	}
+	hs := mine(1)
+	pub.HashBlock(hs[0])
+	waitHeight(t, d, 261, 10*time.Second)
+
+	// Two notifications lost: the replay waits (no poll) ...
+	pub.DropNext(2)
+	hs = mine(2)
+	pub.HashBlock(hs[0])
+	pub.HashBlock(hs[1])
+	time.Sleep(300 * time.Millisecond)
+	if h, _ := d.Machine().Tip(); h != 261 {
+		t.Fatalf("replay moved to %d without a notification", h)
+	}
+	// ... until the next one, whose reconcile also catches up the gap.
+	hs = mine(1)
+	pub.HashBlock(hs[0])
+	waitHeight(t, d, 264, 10*time.Second)
+	_ = hashes
+}
+
+func TestPollsWithoutZMQ(t *testing.T) {
+	n := regtest.Start(t)
+	if _, err := n.Generate(258); err != nil {
+		t.Fatal(err)
+	}
+	cfg := regtestConfig(t, n)
+	cfg.Bitcoind.PollInterval = 200 * time.Millisecond
+	d, stop := start(t, cfg)
+	defer stop()
+	waitHeight(t, d, 258, 20*time.Second)
+	if _, err := n.Generate(3); err != nil {
+		t.Fatal(err)
+	}
+	waitHeight(t, d, 261, 10*time.Second)
+}
+
+func TestRefusesWrongChain(t *testing.T) {
+	n := regtest.Start(t)
+	if _, err := n.Generate(1); err != nil {
+		t.Fatal(err)
+	}
+	cfg := regtestConfig(t, n)
+	cfg.Network = "mainnet"
+	d, err := daemon.Open(cfg, zerolog.Nop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	err = d.Run(ctx)
+	if err == nil || !strings.Contains(err.Error(), `chain "regtest"`) {
+		t.Fatalf("Run = %v, want a wrong-chain error", err)
+	}
+}
+
+// A node that is down at start is waited for, not fatal.
+func TestWaitsForNode(t *testing.T) {
+	n := regtest.Start(t)
+	if _, err := n.Generate(257); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	cfg := regtestConfig(t, n)
+	cfg.Bitcoind.PollInterval = 200 * time.Millisecond
+	cfg.Bitcoind.RPCTimeout = time.Second
+	d, stop := start(t, cfg)
+	defer stop()
+	time.Sleep(1500 * time.Millisecond)
+	if err := n.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	waitHeight(t, d, 257, 60*time.Second)
+}
