@@ -248,6 +248,10 @@ func (m *Machine) ApplyBlock(height uint64, hash string, txs []*nameop.Tx) (*Res
 	if err != nil {
 		return nil, fmt.Errorf("apply block %d: %w", height, err)
 	}
+	// v1 vested the next block's tokens while saving this one.
+	if err := b.vest(height + 1); err != nil {
+		return nil, fmt.Errorf("apply block %d: vest: %w", height, err)
+	}
 	slots := m.slots
 	for i := range ann {
 		ann[i].Slot = slots
