@@ -52,6 +52,42 @@ type Config struct {
 	NoExchange bool
 	// Delay is added to every call.
 	Delay time.Duration
+	// Log, if set, records every get_zonefiles and put_zonefiles call, so
+	// that tests can see the order of calls across several peers.
+	Log *CallLog
+}
+
+// Call is one logged call.
+type Call struct {
+	// Peer is the HostPort of the peer called.
+	Peer string
+	// Method is the XML-RPC method.
+	Method string
+	// Hashes are the hashes asked for (get_zonefiles) or pushed
+	// (put_zonefiles, as computed from the data).
+	Hashes []string
+}
+
+// CallLog is a log shared by several peers. The zero value is ready.
+type CallLog struct {
+	mu    sync.Mutex
+	calls []Call
+}
+
+// Calls returns the calls so far, in order.
+func (l *CallLog) Calls() []Call {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]Call(nil), l.calls...)
+}
+
+func (l *CallLog) add(c Call) {
+	if l == nil {
+		return
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.calls = append(l.calls, c)
 }
 
 // Peer is a running v1-shaped Atlas node on 127.0.0.1.
@@ -328,6 +364,7 @@ func (p *Peer) getZonefiles(_ context.Context, params []xmlrpc.Value) any {
 	p.mu.Lock()
 	p.batches = append(p.batches, asked)
 	p.mu.Unlock()
+	p.cfg.Log.add(Call{Peer: p.hostport, Method: "get_zonefiles", Hashes: asked})
 	out := map[string]string{}
 	for _, s := range asked {
 		h, err := inventory.ParseHash(s)
@@ -361,6 +398,8 @@ func (p *Peer) putZonefiles(_ context.Context, params []xmlrpc.Value) any {
 		return map[string]any{"error": "Too many zonefiles", "http_status": 400}
 	}
 	saved := make([]int, 0, len(items))
+	var pushed []string
+	defer func() { p.cfg.Log.add(Call{Peer: p.hostport, Method: "put_zonefiles", Hashes: pushed}) }()
 	for _, it := range items {
 		s, _ := it.AsString()
 		data, err := base64.StdEncoding.DecodeString(s)
@@ -369,6 +408,7 @@ func (p *Peer) putZonefiles(_ context.Context, params []xmlrpc.Value) any {
 			continue
 		}
 		h := Hash160(data)
+		pushed = append(pushed, h.String())
 		p.mu.Lock()
 		p.received = append(p.received, data)
 		ok := p.announced[h]

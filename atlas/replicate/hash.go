@@ -1,0 +1,53 @@
+package replicate
+
+import (
+	"crypto/sha256"
+
+	"github.com/atlasd/atlasd/atlas/inventory"
+	//lint:ignore SA1019 zonefile hashes are RIPEMD160(SHA256(x)) by protocol; nothing else is chosen here
+	"golang.org/x/crypto/ripemd160"
+)
+
+// HashOf returns RIPEMD160(SHA256(data)), the hash under which a zonefile
+// is announced and served (spec §3.1).
+func HashOf(data []byte) inventory.Hash {
+	s := sha256.Sum256(data)
+	r := ripemd160.New()
+	r.Write(s[:])
+	var h inventory.Hash
+	r.Sum(h[:0])
+	return h
+}
+
+// Want is a zonefile this node lacks, with the inventory bits (0-based:
+// slot index − 1) of every slot that announced it. A peer advertises the
+// zonefile when any of those bits is set in its inventory.
+type Want struct {
+	Hash inventory.Hash
+	Bits []int
+}
+
+// WantsOf lists what t lacks: each missing hash once, in slot order, with
+// all its bits. The caller must hold whatever lock guards t.
+func WantsOf(t *inventory.Table) []Want {
+	var out []Want
+	for h := range t.MissingHashes() {
+		slots := t.ByHash(h)
+		bits := make([]int, len(slots))
+		for i, s := range slots {
+			bits[i] = s.Index - 1
+		}
+		out = append(out, Want{Hash: h, Bits: bits})
+	}
+	return out
+}
+
+// anySet reports whether v has any of bits set.
+func anySet(v *inventory.Vector, bits []int) bool {
+	for _, b := range bits {
+		if v.Test(b) {
+			return true
+		}
+	}
+	return false
+}
