@@ -1,7 +1,6 @@
 package follow
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +9,7 @@ import (
 	"github.com/btcsuite/btcd/wire"
 
 	"github.com/atlasd/atlasd/sidecar/bitcoind"
+	"github.com/atlasd/atlasd/sidecar/blockscan"
 	"github.com/atlasd/atlasd/virtualchain/nameop"
 )
 
@@ -39,17 +39,16 @@ type candidate struct {
 	tx  *wire.MsgTx
 }
 
-// decodeBlock reads the header and the BNS candidates of a raw block.
+// decodeBlock reads the header and the BNS candidates of a raw block,
+// decoding only the transactions that may carry a BNS payload.
 func decodeBlock(raw []byte, net nameop.Network) (wire.BlockHeader, []candidate, error) {
-	var blk wire.MsgBlock
-	if err := blk.Deserialize(bytes.NewReader(raw)); err != nil {
+	blk, err := blockscan.Scan(raw, net)
+	if err != nil {
 		return wire.BlockHeader{}, nil, err
 	}
-	var out []candidate
-	for i, tx := range blk.Transactions {
-		if _, _, ok := nameop.Candidate(tx, net); ok {
-			out = append(out, candidate{vtx: i, tx: tx})
-		}
+	out := make([]candidate, len(blk.Candidates))
+	for i, c := range blk.Candidates {
+		out[i] = candidate{vtx: c.VtxIndex, tx: c.Tx}
 	}
 	return blk.Header, out, nil
 }
