@@ -1,22 +1,21 @@
-// Package config holds atlasd's settings: their defaults, and (see load.go)
-// how a TOML file, ATLASD_* environment variables and command-line flags
-// override them, in that order of increasing precedence.
 package config
 
 import "time"
 
 // Config is every setting of the daemon. The toml tag is the key in the
-// file; nested tables are sections. Secret fields are masked by Print.
+// file; nested tables are sections. Secret fields are masked by Print. The
+// check tag lists the rules Validate applies (see checks.go), so a new
+// setting gets its validation where it is declared.
 type Config struct {
 	// Network is "mainnet", "regtest", or empty with ParamsFile set.
 	Network string `toml:"network" help:"network rules: mainnet or regtest"`
 	// ParamsFile is a params JSON (the scenario format) for other networks.
-	ParamsFile string `toml:"params_file" help:"params JSON for a custom network (overrides network)"`
+	ParamsFile string `toml:"params_file" check:"path" help:"params JSON for a custom network (overrides network)"`
 	// DataDir holds the replay state, zonefiles and queues.
-	DataDir  string `toml:"datadir" help:"data directory"`
-	LogLevel string `toml:"log_level" help:"trace, debug, info, warn or error"`
+	DataDir  string `toml:"datadir" check:"path,required" help:"data directory"`
+	LogLevel string `toml:"log_level" check:"oneof=trace|debug|info|warn|error" help:"trace, debug, info, warn or error"`
 	// LogFormat is "auto" (text on a terminal, JSON otherwise), "text" or "json".
-	LogFormat string `toml:"log_format" help:"auto, text or json"`
+	LogFormat string `toml:"log_format" check:"oneof=auto|text|json" help:"auto, text or json"`
 
 	Bitcoind Bitcoind `toml:"bitcoind"`
 	Replay   Replay   `toml:"replay"`
@@ -27,37 +26,37 @@ type Config struct {
 
 // Bitcoind is how to reach the node.
 type Bitcoind struct {
-	RPCHost     string        `toml:"rpc_host" help:"bitcoind RPC address host:port"`
+	RPCHost     string        `toml:"rpc_host" check:"dial" help:"bitcoind RPC address host:port"`
 	RPCUser     string        `toml:"rpc_user" help:"rpcuser (leave empty to use the cookie file)"`
 	RPCPassword string        `toml:"rpc_password" secret:"true" help:"rpcpassword"`
-	RPCCookie   string        `toml:"rpc_cookie" help:"path of bitcoind's .cookie file"`
-	RPCTimeout  time.Duration `toml:"rpc_timeout" help:"deadline of one RPC call"`
-	RPCConns    int           `toml:"rpc_conns" help:"concurrent RPC calls (keep below bitcoind's rpcworkqueue)"`
+	RPCCookie   string        `toml:"rpc_cookie" check:"path" help:"path of bitcoind's .cookie file"`
+	RPCTimeout  time.Duration `toml:"rpc_timeout" check:"positive" help:"deadline of one RPC call"`
+	RPCConns    int           `toml:"rpc_conns" check:"positive,max=1024" help:"concurrent RPC calls (keep below bitcoind's rpcworkqueue)"`
 	// ZMQ endpoints are optional wake-ups; atlasd polls without them.
-	ZMQHashBlock string        `toml:"zmq_hashblock" help:"bitcoind zmqpubhashblock endpoint, e.g. tcp://127.0.0.1:28332"`
-	ZMQSequence  string        `toml:"zmq_sequence" help:"bitcoind zmqpubsequence endpoint"`
-	PollInterval time.Duration `toml:"poll_interval" help:"how often the node's tip is checked"`
+	ZMQHashBlock string        `toml:"zmq_hashblock" check:"zmq" help:"bitcoind zmqpubhashblock endpoint, e.g. tcp://127.0.0.1:28332"`
+	ZMQSequence  string        `toml:"zmq_sequence" check:"zmq" help:"bitcoind zmqpubsequence endpoint"`
+	PollInterval time.Duration `toml:"poll_interval" check:"positive" help:"how often the node's tip is checked"`
 }
 
 // Replay tunes the name-state replay.
 type Replay struct {
-	UndoWindow   uint64 `toml:"undo_window" help:"blocks that can be rolled back on a reorg"`
-	TokenGenesis string `toml:"token_genesis" help:"v1 token genesis allocation JSON (needed from mainnet block 547922)"`
+	UndoWindow   uint64 `toml:"undo_window" check:"positive,max=1000000" help:"blocks that can be rolled back on a reorg"`
+	TokenGenesis string `toml:"token_genesis" check:"path" help:"v1 token genesis allocation JSON (needed from mainnet block 547922)"`
 	AutoRebuild  bool   `toml:"auto_rebuild" help:"rebuild the state from scratch after a fork deeper than undo_window"`
 }
 
 // Atlas is the zonefile peer.
 type Atlas struct {
 	Enabled   bool     `toml:"enabled" help:"run the Atlas peer"`
-	Listen    string   `toml:"listen" help:"Atlas XML-RPC address (v1 port 6264)"`
-	Hostname  string   `toml:"hostname" help:"host:port other peers should use to reach us"`
-	Seeds     []string `toml:"seeds" help:"peers to start from, host:port"`
-	Blacklist []string `toml:"blacklist" help:"peers never contacted, host:port"`
+	Listen    string   `toml:"listen" check:"listen" help:"Atlas XML-RPC address (v1 port 6264)"`
+	Hostname  string   `toml:"hostname" check:"dial,optional" help:"host:port other peers should use to reach us"`
+	Seeds     []string `toml:"seeds" check:"dial" help:"peers to start from, host:port"`
+	Blacklist []string `toml:"blacklist" check:"dial" help:"peers never contacted, host:port"`
 }
 
 // API is the operator-facing REST API, metrics and health endpoints.
 type API struct {
-	Listen string `toml:"listen" help:"REST, /metrics and /healthz address"`
+	Listen string `toml:"listen" check:"listen" help:"REST, /metrics and /healthz address"`
 }
 
 // Backup is one backup driver plugin.
