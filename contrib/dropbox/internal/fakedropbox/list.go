@@ -118,6 +118,10 @@ func (s *Server) listFolderContinue(route string, raw []byte) (any, *apiError) {
 	if c.Epoch != s.epoch {
 		return nil, endpointError("reset", tag("reset"))
 	}
+	if s.faults.resets > 0 {
+		s.faults.resets--
+		return nil, endpointError("reset", tag("reset"))
+	}
 	if c.Path != "" {
 		if n := s.tree.lookup(c.Path); n == nil || !n.folder {
 			return nil, lookupError("not_found")

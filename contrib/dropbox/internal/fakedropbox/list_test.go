@@ -101,6 +101,15 @@ func TestListFolder(t *testing.T) {
 			t.Errorf("changes %v, want %v", p.paths, want)
 		}
 	})
+	t.Run("reset continues", func(t *testing.T) {
+		p := listCall(t, s, tok, "files/list_folder", map[string]any{"path": "/z", "recursive": true})
+		s.ResetContinues(1)
+		for i, want := range []int{http.StatusConflict, http.StatusOK} {
+			if a := rpc(t, s, tok, "files/list_folder/continue", map[string]any{"cursor": p.cursor}); a.status != want {
+				t.Fatalf("continue %d: %d %s, want %d", i, a.status, a.body, want)
+			}
+		}
+	})
 	t.Run("reset", func(t *testing.T) {
 		p := listCall(t, s, tok, "files/list_folder", map[string]any{"path": "/z", "recursive": true})
 		s.ResetCursors()

@@ -52,6 +52,7 @@ type faults struct {
 	rateReason  string // too_many_requests or too_many_write_operations
 	failUploads int    // uploads still to answer 500
 	corrupt     int    // downloads still to corrupt
+	resets      int    // list_folder/continue calls still to answer reset
 	quota       int64  // bytes; 0 is unlimited
 	down        bool
 }
@@ -180,6 +181,14 @@ func (s *Server) SetDown(down bool) {
 func (s *Server) ResetCursors() {
 	s.mu.Lock()
 	s.epoch++
+	s.mu.Unlock()
+}
+
+// ResetContinues answers the next n list_folder/continue calls with the
+// reset error, as Dropbox does when a cursor can no longer be served.
+func (s *Server) ResetContinues(n int) {
+	s.mu.Lock()
+	s.faults.resets = n
 	s.mu.Unlock()
 }
 
