@@ -39,25 +39,28 @@ type Batch struct {
 // §4.5); rarest first is what its design meant and what keeps rare
 // zonefiles from dying out when peers come and go.
 func Plan(wants []Want, views []PeerView) []Batch {
+	// Popularity first, holding no per-want holder lists: at v1's scale
+	// (300,000 wants, 80 peers) those would be most of the planner's
+	// memory. The best holder is found again at assignment time.
 	type ranked struct {
-		w       Want
-		holders []int
+		w   Want
+		pop int
 	}
 	rs := make([]ranked, 0, len(wants))
 	for _, w := range wants {
-		var holders []int
-		for i, v := range views {
+		pop := 0
+		for _, v := range views {
 			if v.Inv != nil && anySet(v.Inv, w.Bits) {
-				holders = append(holders, i)
+				pop++
 			}
 		}
-		if len(holders) > 0 {
-			rs = append(rs, ranked{w, holders})
+		if pop > 0 {
+			rs = append(rs, ranked{w, pop})
 		}
 	}
 	sort.Slice(rs, func(i, j int) bool {
-		if len(rs[i].holders) != len(rs[j].holders) {
-			return len(rs[i].holders) < len(rs[j].holders)
+		if rs[i].pop != rs[j].pop {
+			return rs[i].pop < rs[j].pop
 		}
 		return bytes.Compare(rs[i].w.Hash[:], rs[j].w.Hash[:]) < 0
 	})
@@ -75,17 +78,20 @@ func Plan(wants []Want, views []PeerView) []Batch {
 			continue
 		}
 		seen[r.w.Hash] = true
-		best := r.holders[0]
-		for _, i := range r.holders[1:] {
-			if better(views[i], load[i], views[best], load[best]) {
+		best := -1
+		for i, v := range views {
+			if v.Inv == nil || !anySet(v.Inv, r.w.Bits) {
+				continue
+			}
+			if best < 0 || better(v, load[i], views[best], load[best]) {
 				best = i
 			}
 		}
 		load[best]++
-		if o := open[best]; o < 0 || len(out[o].Hashes) == peers.MaxGetZonefiles || tier[o] != len(r.holders) {
+		if o := open[best]; o < 0 || len(out[o].Hashes) == peers.MaxGetZonefiles || tier[o] != r.pop {
 			open[best] = len(out)
 			out = append(out, Batch{Peer: views[best].HostPort, Bits: make(map[inventory.Hash][]int)})
-			tier = append(tier, len(r.holders))
+			tier = append(tier, r.pop)
 		}
 		b := &out[open[best]]
 		b.Hashes = append(b.Hashes, r.w.Hash)
