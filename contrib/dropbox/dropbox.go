@@ -141,7 +141,7 @@ func (c *conn) checkFolder(ctx context.Context) (bool, error) {
 		return false, classifyConfig(err, c.cfg)
 	}
 	if _, ok := meta.(*files.FolderMetadata); !ok {
-		return false, fmt.Errorf("%w: %s names a file, not a folder", driver.ErrInvalidArgument, settingFolder)
+		return false, fmt.Errorf("%w: %s names something other than a folder", driver.ErrInvalidArgument, settingFolder)
 	}
 	return true, nil
 }

@@ -19,7 +19,8 @@
 //
 // The state is an in-memory tree of folders and files. Methods on Server
 // inject faults (expired tokens, rate limits, failed or corrupted transfers,
-// a full account, reset cursors, an unreachable server) and report what
+// a full account, cursors reset by list_folder/continue, an unreachable
+// server) and report what
 // the clients did, so tests can check a driver's behaviour from the
 // server's side.
 package fakedropbox
