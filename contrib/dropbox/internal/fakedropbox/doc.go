@@ -20,7 +20,6 @@
 // The state is an in-memory tree of folders and files. Methods on Server
 // inject faults (expired tokens, rate limits, failed or corrupted transfers,
 // a full account, cursors reset by list_folder/continue, an unreachable
-// server) and report what
-// the clients did, so tests can check a driver's behaviour from the
-// server's side.
+// server) and report what the clients did, so tests can check a driver's
+// behaviour from the server's side.
 package fakedropbox
