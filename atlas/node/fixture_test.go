@@ -94,7 +94,7 @@ type fixture struct {
 	name     string      // the name the scenario keeps updating
 	template *wire.MsgTx // an accepted NAME_UPDATE of it, to copy
 	prevouts prevouts
-	zf       []zonefile // real zonefiles, none announced by the scenario
+	zf       []zonefile // real zonefiles, none announced by the scenario or in the tampered export
 	nonce    uint32
 }
 
@@ -153,6 +153,11 @@ func newFixture(t *testing.T) *fixture {
 	announced := map[string]bool{}
 	for _, a := range anns {
 		announced[a.Hash] = true
+	}
+	// The tampered export's hashes are kept out too, so that tests using it
+	// never meet the same zonefile under two names.
+	for _, z := range parseExport(t, "name_zonefiles-tampered.txt", false) {
+		announced[z.hash.String()] = true
 	}
 	for _, z := range readZonefiles(t, "name_zonefiles-665750.txt") {
 		if !announced[z.hash.String()] {
