@@ -6,8 +6,8 @@ import (
 )
 
 // Enqueue queues peers as candidates for admission and returns how many it
-// queued. Entries that do not parse, this node, members, blacklisted and
-// already queued peers are skipped, and nothing is queued while MaxPending
+// queued. Entries that do not parse, this node, members, blacklisted,
+// recently dropped and already queued peers are skipped, and nothing is queued while MaxPending
 // candidates wait (v1's atlas_peer_enqueue), so no amount of gossip grows
 // the queue past that bound.
 func (t *Table) Enqueue(peers ...string) int {
@@ -35,7 +35,16 @@ func (t *Table) Enqueue(peers ...string) int {
 // skipLocked reports whether hp is not a candidate at all.
 func (t *Table) skipLocked(hp string) bool {
 	_, member := t.members[hp]
-	return member || hp == t.self || t.black[hp]
+	if member || hp == t.self || t.black[hp] {
+		return true
+	}
+	if when, ok := t.dropped[hp]; ok {
+		if t.cfg.Now().Before(when.Add(DropDuration)) {
+			return true
+		}
+		delete(t.dropped, hp)
+	}
+	return false
 }
 
 // LiveNeighbors returns up to max members other than exclude that answered

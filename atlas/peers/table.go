@@ -35,6 +35,11 @@ const (
 	CleanInterval = time.Hour
 	// DefaultRPCPort is v1's RPC_SERVER_PORT.
 	DefaultRPCPort = 6264
+	// DropDuration is how long a dropped peer is kept out of the queue.
+	DropDuration = 24 * time.Hour
+	// maxDropped bounds the dropped-peer list; past it the oldest entry
+	// goes first.
+	maxDropped = 4096
 	// maxHistory caps the outcomes kept per peer. v1 keeps every outcome of
 	// the last hour; the cap only matters for a peer contacted more than
 	// this often in an hour, and then health reflects its latest requests.
@@ -129,6 +134,7 @@ type Table struct {
 	black      map[string]bool
 	pending    []string
 	pendingSet map[string]struct{}
+	dropped    map[string]time.Time
 	lastClean  time.Time
 }
 
@@ -155,6 +161,7 @@ func New(cfg Config) (*Table, error) {
 		slots:      make(map[uint16]string),
 		black:      make(map[string]bool),
 		pendingSet: make(map[string]struct{}),
+		dropped:    make(map[string]time.Time),
 	}
 	if t.rng == nil {
 		var seed [32]byte
@@ -279,6 +286,43 @@ func (t *Table) Remove(hostport string) bool {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.removeLocked(hostport)
+}
+
+// Drop removes a member that is not a seed, as Remove does, and keeps it
+// out of the queue for DropDuration, so that a peer removed for lying is
+// not re-admitted from the next neighbour list that names it. It reports
+// whether the peer was removed.
+func (t *Table) Drop(hostport string) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.removeLocked(hostport) {
+		return false
+	}
+	now := t.cfg.Now()
+	if len(t.dropped) >= maxDropped {
+		oldest, at := "", now
+		for hp, when := range t.dropped {
+			if !now.Before(when.Add(DropDuration)) {
+				delete(t.dropped, hp)
+			} else if oldest == "" || when.Before(at) {
+				oldest, at = hp, when
+			}
+		}
+		if len(t.dropped) >= maxDropped {
+			delete(t.dropped, oldest)
+		}
+	}
+	t.dropped[hostport] = now
+	if _, queued := t.pendingSet[hostport]; queued {
+		delete(t.pendingSet, hostport)
+		for i, hp := range t.pending {
+			if hp == hostport {
+				t.pending = append(t.pending[:i], t.pending[i+1:]...)
+				break
+			}
+		}
+	}
+	return true
 }
 
 func (t *Table) removeLocked(hp string) bool {

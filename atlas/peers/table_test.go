@@ -308,3 +308,47 @@ func TestQueueBounded(t *testing.T) {
 		t.Fatalf("table holds %d members after 20,000 unprobed exchanges, want the 1 seed", n)
 	}
 }
+
+func TestDrop(t *testing.T) {
+	clk := newClock()
+	tb := newTestTable(t, &fakeProber{}, clk, func(c *Config) { c.Seeds = []string{"seed.example:6264"} })
+	addMember(t, tb, "liar.example:6264")
+	steps := []struct {
+		name    string
+		run     func() bool
+		want    bool
+		advance time.Duration
+	}{
+		{"seeds are not dropped", func() bool { return tb.Drop("seed.example:6264") }, false, 0},
+		{"a member is", func() bool { return tb.Drop("liar.example:6264") }, true, 0},
+		{"gone from the table", func() bool { return tb.Has("liar.example:6264") }, false, 0},
+		{"not queued while dropped", func() bool { return tb.Enqueue("liar.example:6264") == 1 }, false, DropDuration - time.Second},
+		{"still not", func() bool { return tb.Enqueue("liar.example:6264") == 1 }, false, time.Second},
+		{"queued again after a day", func() bool { return tb.Enqueue("liar.example:6264") == 1 }, true, 0},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			if got := s.run(); got != s.want {
+				t.Fatalf("got %v, want %v", got, s.want)
+			}
+			clk.Add(s.advance)
+		})
+	}
+	t.Run("bounded", func(t *testing.T) {
+		for i := range maxDropped + 500 {
+			hp := fmt.Sprintf("d%d.example:6264", i)
+			addMember(t, tb, hp)
+			tb.Drop(hp)
+		}
+		tb.mu.Lock()
+		n := len(tb.dropped)
+		tb.mu.Unlock()
+		if n > maxDropped {
+			t.Fatalf("%d dropped peers remembered, bound %d", n, maxDropped)
+		}
+		// The newest are the ones kept.
+		if tb.Enqueue(fmt.Sprintf("d%d.example:6264", maxDropped+499)) != 0 {
+			t.Fatal("newest dropped peer forgotten")
+		}
+	})
+}

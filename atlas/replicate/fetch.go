@@ -257,7 +257,7 @@ func (r *Replicator) strike(b Batch, refused []inventory.Hash) bool {
 	}
 	out := s.strikes >= r.cfg.MaxStrikes
 	r.mu.Unlock()
-	if out && r.cfg.Peers.Remove(b.Peer) {
+	if out && r.cfg.Peers.Drop(b.Peer) {
 		r.mu.Lock()
 		delete(r.state, b.Peer)
 		r.mu.Unlock()

@@ -129,6 +129,9 @@ func TestFetchLiar(t *testing.T) {
 	if !n.table.Has(honestHP) {
 		t.Error("honest peer dropped")
 	}
+	if n.table.Enqueue(liar.HostPort()) != 0 {
+		t.Error("dropped liar queued again straight away")
+	}
 	if got := len(liar.Batches()); got != DefaultMaxStrikes {
 		t.Errorf("liar was asked %d times, want %d (dropped at the last strike)", got, DefaultMaxStrikes)
 	}

@@ -51,8 +51,9 @@ type PeerSet interface {
 	Members() []peers.Member
 	// Observe records whether a request to a peer succeeded.
 	Observe(hostport string, ok bool)
-	// Remove drops a peer (seeds excepted) and reports whether it did.
-	Remove(hostport string) bool
+	// Drop removes a peer for misbehaving (seeds excepted), keeps it from
+	// coming straight back, and reports whether it did.
+	Drop(hostport string) bool
 }
 
 var _ PeerSet = (*peers.Table)(nil)
