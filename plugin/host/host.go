@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-plugin"
@@ -33,6 +34,8 @@ type Host struct {
 	// suspect carries an instance a call found unreachable to the
 	// supervisor, which then replaces it without waiting for the next check.
 	suspect chan *instance
+	// restarts mirrors the restarts metric for Restarts.
+	restarts atomic.Uint64
 
 	mu       sync.Mutex
 	settings map[string]string
@@ -136,6 +139,7 @@ func (h *Host) supervise(ctx context.Context) error {
 		failures++
 		wait := h.backoff.delay(failures)
 		h.metrics.restarts.Inc()
+		h.restarts.Add(1)
 		h.log.Error().Int("pid", inst.pid).Str("reason", reason).Dur("restart_in", wait).Msg("driver went away; restarting")
 		if !sleep(ctx, wait) {
 			return nil

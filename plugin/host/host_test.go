@@ -233,6 +233,9 @@ func TestChecksumRefused(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			hs := startHost(t, Config{Path: tc.path, SHA256: tc.sum, Settings: map[string]string{"root": t.TempDir()}})
+			if err := hs.host.Verify(); !errors.Is(err, ErrChecksum) {
+				t.Errorf("Verify error = %v, want ErrChecksum", err)
+			}
 			err := hs.wait(t, 10*time.Second, "Run kept going with a bad checksum")
 			if !errors.Is(err, ErrChecksum) {
 				t.Fatalf("Run error = %v, want ErrChecksum", err)
@@ -257,6 +260,9 @@ func TestChecksumRefused(t *testing.T) {
 func TestRestartAfterKill(t *testing.T) {
 	blobs := drivertest.Zonefiles(t, "subdomain_zonefiles.txt")
 	hs := startHost(t, dirConfig(t))
+	if err := hs.host.Verify(); err != nil {
+		t.Fatalf("Verify of the built binary: %v", err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	for _, b := range blobs {
@@ -290,6 +296,12 @@ func TestRestartAfterKill(t *testing.T) {
 		}
 		if up := hs.metric(t, "atlasd_plugin_up"); up != 1 {
 			t.Errorf("round %d: up = %v after restart", round, up)
+		}
+		if n := hs.host.Restarts(); n != uint64(round) {
+			t.Errorf("round %d: Restarts() = %d", round, n)
+		}
+		if !hs.host.Up() {
+			t.Errorf("round %d: Up() = false after restart", round)
 		}
 	}
 	var restartLogs int
