@@ -45,7 +45,8 @@ func NewCrawler(table *Table, ex Exchanger) *Crawler {
 // neighbors is the walk's fetch: our own live neighbours when the walk is
 // at us, else a peer exchange whose outcome counts toward the peer's
 // health. Our own address is dropped from every list, as v1 does when it
-// starts a walk, so the walk never dials itself.
+// starts a walk, so the walk never dials itself; so are blacklisted peers,
+// which are never contacted.
 func (c *Crawler) neighbors(ctx context.Context, peer string) ([]string, error) {
 	if peer == c.table.self {
 		return c.table.LiveNeighbors("", -1), nil
@@ -57,7 +58,8 @@ func (c *Crawler) neighbors(ctx context.Context, peer string) ([]string, error) 
 	}
 	out := n[:0]
 	for _, p := range n {
-		if hp, err := Canonical(p); err == nil && hp != c.table.self {
+		// The blacklist is fixed at New, so reading it needs no lock.
+		if hp, err := Canonical(p); err == nil && hp != c.table.self && !c.table.black[hp] {
 			out = append(out, hp)
 		}
 	}

@@ -20,8 +20,10 @@
 // and the fork-set check (a peer not ahead of us must report a consensus
 // hash we know). Members sit in one of Slots random slots; a newcomer takes
 // a slot only from a member that no longer answers, which bounds the table
-// and makes it expensive to crowd out honest peers. Table also answers
-// atlas_peer_exchange and get_atlas_peers for the RPC server.
+// and makes it expensive to crowd out honest peers. Drop removes a peer
+// caught lying and keeps it out for a day. Table also answers
+// atlas_peer_exchange and get_atlas_peers for the RPC server
+// (AtlasPeerExchange, GetAtlasPeers).
 //
 // Walker is the MHRWDA walk and Crawler the v1 crawler step around it
 // (admit, walk, prune). Time and randomness are injected for tests.
