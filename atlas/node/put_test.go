@@ -231,7 +231,7 @@ func TestCorruptValueOnDisk(t *testing.T) {
 // database, using the key layout zonestore documents ('z' + hash).
 func overwrite(t *testing.T, dir string, h inventory.Hash, value []byte) {
 	t.Helper()
-	db, err := pebble.Open(dir, &pebble.Options{FormatMajorVersion: pebble.FormatVirtualSSTables})
+	db, err := pebble.Open(dir, &pebble.Options{FormatMajorVersion: pebble.FormatVirtualSSTables, Logger: quiet{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,3 +306,9 @@ func readZonefilesRaw(t *testing.T, file string) []zonefile {
 	t.Helper()
 	return parseExport(t, file, false)
 }
+
+// quiet discards Pebble's log lines in tests.
+type quiet struct{}
+
+func (quiet) Infof(string, ...any)  {}
+func (quiet) Fatalf(string, ...any) {}
