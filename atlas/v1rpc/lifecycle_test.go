@@ -234,7 +234,6 @@ func TestOverloaded(t *testing.T) {
 	}
 }
 
-
 // quiet discards Pebble's log lines in tests.
 type quiet struct{}
 
