@@ -1,0 +1,78 @@
+package metrics
+
+import "time"
+
+// Value reads one number at scrape time. It must be safe to call from any
+// goroutine at any moment: an atomic's Load, through Int or Uint, is.
+type Value func() float64
+
+// ByLabel reads a family of numbers keyed by one label's values, such as
+// peers by state. The keys must come from a small fixed set: each becomes
+// a series.
+type ByLabel func() map[string]float64
+
+// Int adapts a signed counter or gauge, e.g. Int(stats.Height.Load).
+func Int(f func() int64) Value {
+	if f == nil {
+		return nil
+	}
+	return func() float64 { return float64(f()) }
+}
+
+// Uint adapts an unsigned counter, e.g. Uint(stats.Gaps.Load).
+func Uint(f func() uint64) Value {
+	if f == nil {
+		return nil
+	}
+	return func() float64 { return float64(f()) }
+}
+
+// Counts adapts a map of counts, e.g. peers by state.
+func Counts[N int | int64 | uint64](f func() map[string]N) ByLabel {
+	if f == nil {
+		return nil
+	}
+	return func() map[string]float64 {
+		m := f()
+		out := make(map[string]float64, len(m))
+		for k, v := range m {
+			out[k] = float64(v)
+		}
+		return out
+	}
+}
+
+// BackupStatus is one backup driver's state at scrape time.
+type BackupStatus struct {
+	Driver string
+	// QueueDepth is the zonefiles waiting for this driver.
+	QueueDepth int
+	// LastSuccess is when the driver last stored a zonefile; zero if
+	// never, which exports as 0 so that an age alert fires.
+	LastSuccess time.Time
+	// Errors counts failed attempts since start.
+	Errors uint64
+}
+
+// Sources are what a scrape reads. Every field is optional: a nil one
+// leaves its series out rather than exporting a misleading zero.
+type Sources struct {
+	// IndexedHeight is the last block in the name state; NodeTip is
+	// bitcoind's best height. With both set, the lag series is NodeTip
+	// minus IndexedHeight, never below zero.
+	IndexedHeight, NodeTip Value
+	// Counters of the follower and state machine.
+	BlocksApplied, OpsApplied, OpsRejected, Reorgs Value
+	// Counters of the ZMQ subscriber.
+	ZMQGaps, ZMQReconnects, ZMQSilences Value
+	// Peers counts Atlas peers by state (e.g. "healthy", "unreachable").
+	Peers ByLabel
+	// InventoryPresent of InventoryTotal announced zonefiles are stored.
+	InventoryPresent, InventoryTotal Value
+	// BytesServed counts bytes of replies to Atlas peers.
+	BytesServed Value
+	// Backups reports every backup driver.
+	Backups func() []BackupStatus
+	// PluginRestarts counts restarts by plugin name.
+	PluginRestarts ByLabel
+}
