@@ -221,7 +221,11 @@ func (f *Follower) syncOnce(ctx context.Context) error {
 	if ci.Blocks < from {
 		return nil
 	}
-	return f.catchUp(ctx, from, ci.Blocks)
+	if err := f.catchUp(ctx, from, ci.Blocks); err != nil {
+		return err
+	}
+	f.log.Info().Int64("height", ci.Blocks).Str("hash", ci.BestBlockHash).Int64("blocks", ci.Blocks-from+1).Msg("at node tip")
+	return nil
 }
 
 // checkFork rolls back when our tip left the node's best chain. wait is

@@ -26,6 +26,8 @@ type command struct {
 
 func commands() []command {
 	return []command{
+		{"run", "follow bitcoind, replay BNS and serve (the daemon)", runRun},
+		{"config", "print the effective configuration (config print)", runConfig},
 		{"replay", "replay a recorded block stream and print each block's consensus hash", runReplay},
 	}
 }

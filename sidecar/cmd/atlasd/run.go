@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/mattn/go-isatty"
+	"github.com/rs/zerolog"
+
+	"github.com/atlasd/atlasd/sidecar/config"
+	"github.com/atlasd/atlasd/sidecar/daemon"
+	"github.com/atlasd/atlasd/sidecar/follow"
+)
+
+const runExample = `
+Example:
+  atlasd run --bitcoind.rpc-cookie ~/.bitcoin/.cookie --bitcoind.zmq-hashblock tcp://127.0.0.1:28332
+
+Settings come from flags, ATLASD_* variables, the config file and defaults, in that order.`
+
+// loadConfig parses the settings for a command; it prints usage for -h and
+// the refused keys otherwise. ok is false when the command should exit
+// with code.
+func loadConfig(name, example string, args []string) (l *config.Loaded, code int, ok bool) {
+	fs := flag.NewFlagSet("atlasd "+name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	l, err := config.Load(config.LoadOptions{Args: args, Env: os.Environ(), Flags: fs})
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintf(os.Stdout, "usage: atlasd %s [flags]\n\nflags:\n", name)
+		config.Usage(os.Stdout)
+		fmt.Fprintln(os.Stdout, example)
+		return nil, exitOK, false
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "atlasd %s: %v\n", name, err)
+		return nil, exitUsage, false
+	}
+	return l, 0, true
+}
+
+// newLogger builds the zerolog logger the settings ask for: human-readable
+// on a terminal, JSON lines otherwise.
+func newLogger(cfg config.Config) zerolog.Logger {
+	lvl, err := zerolog.ParseLevel(cfg.LogLevel)
+	if err != nil {
+		lvl = zerolog.InfoLevel
+	}
+	var w io.Writer = os.Stderr
+	text := cfg.LogFormat == "text" || (cfg.LogFormat == "auto" && isatty.IsTerminal(os.Stderr.Fd()))
+	if text {
+		w = zerolog.ConsoleWriter{Out: os.Stderr, TimeFormat: time.DateTime}
+	}
+	return zerolog.New(w).Level(lvl).With().Timestamp().Logger()
+}
+
+func runRun(ctx context.Context, args []string) int {
+	l, code, ok := loadConfig("run", runExample, args)
+	if !ok {
+		return code
+	}
+	if len(l.Args) > 0 {
+		fmt.Fprintf(os.Stderr, "atlasd run: unexpected arguments %q\n", l.Args)
+		return exitUsage
+	}
+	log := newLogger(l.Config)
+	for _, w := range l.Warnings {
+		log.Warn().Msg(w)
+	}
+	if l.File != "" {
+		log.Info().Str("file", l.File).Msg("config file read")
+	}
+	d, err := daemon.Open(l.Config, log)
+	if err != nil {
+		log.Error().Err(err).Msg("cannot start")
+		return exitFailure
+	}
+	err = d.Run(ctx)
+	if cerr := d.Close(); cerr != nil && err == nil {
+		err = cerr
+	}
+	if err != nil {
+		ev := log.Error().Err(err)
+		if errors.Is(err, follow.ErrForkTooDeep) {
+			ev = ev.Str("fix", "atlasd reindex")
+		}
+		ev.Msg("stopped")
+		return exitFailure
+	}
+	log.Info().Msg("shut down cleanly")
+	return exitOK
+}
+
+func runConfig(ctx context.Context, args []string) int {
+	if len(args) == 0 || args[0] != "print" {
+		fmt.Fprintln(os.Stderr, "usage: atlasd config print [flags]\n\nPrints the effective settings, secrets masked, each with where it came from.")
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+			return exitOK
+		}
+		return exitUsage
+	}
+	l, code, ok := loadConfig("config print", "\nExample:\n  ATLASD_NETWORK=regtest atlasd config print", args[1:])
+	if !ok {
+		return code
+	}
+	if err := config.Print(os.Stdout, l.Config, l.Sources); err != nil {
+		fmt.Fprintf(os.Stderr, "atlasd config print: %v\n", err)
+		return exitFailure
+	}
+	for _, w := range l.Warnings {
+		fmt.Fprintln(os.Stderr, "warning: "+strings.TrimPrefix(w, "config: "))
+	}
+	return exitOK
+}
