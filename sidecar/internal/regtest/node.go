@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
@@ -28,7 +27,7 @@ const (
 // Node is a btcd regtest node run for one test, together with the keys the
 // harness signs for and a view of the UTXOs those keys own.
 type Node struct {
-	t         testing.TB
+	t         Env
 	bin       string
 	dir       string
 	rpcAddr   string
@@ -54,10 +53,22 @@ type Node struct {
 	savedPool  []*wire.MsgTx
 }
 
+// Env is what the harness needs from its owner. A *testing.T or *testing.B
+// is one; the devnet supplies its own, so the same node serves `atlasd
+// devnet` outside of tests.
+type Env interface {
+	Helper()
+	TempDir() string
+	Cleanup(func())
+	Logf(format string, args ...any)
+	Fatal(args ...any)
+	Failed() bool
+}
+
 // Start runs a fresh regtest btcd in a temporary directory and stops it when
 // the test ends. extraArgs are appended to the btcd command line. Start fails
 // the test if btcd is missing or does not come up.
-func Start(t testing.TB, extraArgs ...string) *Node {
+func Start(t Env, extraArgs ...string) *Node {
 	t.Helper()
 	n, err := start(t, extraArgs)
 	if err != nil {
@@ -66,7 +77,7 @@ func Start(t testing.TB, extraArgs ...string) *Node {
 	return n
 }
 
-func start(t testing.TB, extraArgs []string) (*Node, error) {
+func start(t Env, extraArgs []string) (*Node, error) {
 	bin, err := BtcdPath()
 	if err != nil {
 		return nil, err
