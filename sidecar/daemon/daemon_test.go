@@ -169,3 +169,56 @@ func TestWaitsForNode(t *testing.T) {
 	}
 	waitHeight(t, d, 257, 60*time.Second)
 }
+
+// The node going away mid-run and coming back is retried, not fatal, and
+// the replay carries on from where it was.
+func TestNodeRestartMidRun(t *testing.T) {
+	n := regtest.Start(t)
+	if _, err := n.Generate(258); err != nil {
+		t.Fatal(err)
+	}
+	cfg := regtestConfig(t, n)
+	cfg.Bitcoind.PollInterval = 200 * time.Millisecond
+	cfg.Bitcoind.RPCTimeout = time.Second
+	d, stop := start(t, cfg)
+	defer stop()
+	waitHeight(t, d, 258, 20*time.Second)
+	if err := n.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second) // several failed polls
+	if err := n.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Generate(2); err != nil {
+		t.Fatal(err)
+	}
+	waitHeight(t, d, 260, 60*time.Second)
+}
+
+// A restarted ZMQ publisher (bitcoind restarting, counters back at 0) is
+// reconnected to and its notifications wake the follower again.
+func TestZMQPublisherRestart(t *testing.T) {
+	n := regtest.Start(t)
+	pub := zmqpub.Start(t, "127.0.0.1:0")
+	if _, err := n.Generate(257); err != nil {
+		t.Fatal(err)
+	}
+	cfg := regtestConfig(t, n)
+	cfg.Bitcoind.PollInterval = time.Hour
+	cfg.Bitcoind.ZMQHashBlock = pub.Endpoint()
+	d, stop := start(t, cfg)
+	defer stop()
+	waitHeight(t, d, 257, 20*time.Second)
+	pub.WaitSubscribers(zmqpub.TopicHashBlock, 1, 5*time.Second)
+	if err := pub.Restart(); err != nil {
+		t.Fatal(err)
+	}
+	pub.WaitSubscribers(zmqpub.TopicHashBlock, 1, 10*time.Second)
+	hs, err := n.Generate(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub.HashBlock(hs[0])
+	waitHeight(t, d, 258, 10*time.Second)
+}
