@@ -149,7 +149,6 @@ func filterNames(file, env, flag bool) []string {
 }
 
 func TestConfigFileChoice(t *testing.T) {
-	const marker = "[bitcoind]\nrpc_conns = %s\n"
 	tests := []struct {
 		name  string
 		setup func(t *testing.T, home string) ([]string, []string) // args, env

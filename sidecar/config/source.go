@@ -11,6 +11,7 @@ const (
 	SourceFlag
 )
 
+// String names the layer as Print and error messages do.
 func (s Source) String() string {
 	switch s {
 	case SourceDefault:
