@@ -18,7 +18,7 @@ FUZZTIME ?= 10m
 
 GOTESTFLAGS ?= -count=1 -timeout 20m
 
-.PHONY: all build test run bench fuzz lint tools btcd clean
+.PHONY: all build test run scenarios bench fuzz lint tools btcd clean
 
 all: build
 
@@ -38,7 +38,13 @@ test: tools build
 	$(GO) vet ./...
 	$(GO) test $(GOTESTFLAGS) ./...
 
-run: build
+# The embedded default: btcd in regtest, a scripted BNS history, atlasd
+# following it; Ctrl-C stops everything.
+run: build btcd
+	$(BIN)/atlasd devnet
+
+# Replays the 34 reference scenarios and diffs every consensus hash.
+scenarios: build
 	./scripts/run.sh
 
 bench: build

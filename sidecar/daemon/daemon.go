@@ -101,6 +101,28 @@ func (d *Daemon) Machine() *state.Machine {
 	return d.m
 }
 
+// Wake asks the follower to reconcile with the node now (the devnet calls
+// it after mining). It does nothing before Run has started the follower.
+func (d *Daemon) Wake() {
+	if f := d.follower(); f != nil {
+		f.Wake()
+	}
+}
+
+func (d *Daemon) follower() *follow.Follower {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.f
+}
+
+// FollowStats returns the follower's counters, nil before Run starts it.
+func (d *Daemon) FollowStats() *follow.Stats {
+	if f := d.follower(); f != nil {
+		return f.Stats()
+	}
+	return nil
+}
+
 // Close releases the replay state and the RPC client.
 func (d *Daemon) Close() error {
 	d.node.Close()
@@ -121,7 +143,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 		return err
 	}
-	d.f = follow.New(d.node, d.m, follow.Config{
+	f := follow.New(d.node, d.m, follow.Config{
 		Network:    nameop.Network{Magic: d.p.Magic, P2PKHVersion: d.p.P2PKHVersion, P2SHVersion: d.p.P2SHVersion},
 		FirstBlock: d.p.FirstBlock,
 		UndoWindow: d.cfg.Replay.UndoWindow,
@@ -131,13 +153,16 @@ func (d *Daemon) Run(ctx context.Context) error {
 		Rebuild:    d.rebuildFunc(),
 		Logger:     d.log.With().Str("component", "follow").Logger(),
 	})
+	d.mu.Lock()
+	d.f = f
+	d.mu.Unlock()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
 	if err := d.startZMQ(ctx, &wg); err != nil {
 		return err
 	}
-	err = d.f.Run(ctx)
+	err = f.Run(ctx)
 	cancel()
 	wg.Wait()
 	h, _ := d.Machine().Tip()
@@ -234,9 +259,9 @@ func (d *Daemon) startZMQ(ctx context.Context, wg *sync.WaitGroup) error {
 			case <-ctx.Done():
 				return
 			case <-sub.Events():
-				d.f.Wake()
+				d.Wake()
 			case <-sub.Missed():
-				d.f.Wake()
+				d.Wake()
 			}
 		}
 	}()

@@ -27,6 +27,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"run", "follow bitcoind, replay BNS and serve (the daemon)", runRun},
+		{"devnet", "run a local regtest network with a scripted name history (make run)", runDevnet},
 		{"config", "print the effective configuration (config print)", runConfig},
 		{"replay", "replay a recorded block stream and print each block's consensus hash", runReplay},
 	}

@@ -108,7 +108,7 @@ func runConfig(ctx context.Context, args []string) int {
 	if !ok {
 		return code
 	}
-	if err := config.Print(os.Stdout, l.Config, l.Sources); err != nil {
+	if err := l.Print(os.Stdout); err != nil {
 		fmt.Fprintf(os.Stderr, "atlasd config print: %v\n", err)
 		return exitFailure
 	}

@@ -77,6 +77,10 @@ func Start(t Env, extraArgs ...string) *Node {
 	return n
 }
 
+// Launch is Start for callers that are not tests: it returns the error
+// instead of failing a test.
+func Launch(env Env, extraArgs ...string) (*Node, error) { return start(env, extraArgs) }
+
 func start(t Env, extraArgs []string) (*Node, error) {
 	bin, err := BtcdPath()
 	if err != nil {

@@ -1,0 +1,164 @@
+package devnet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/atlasd/atlasd/sidecar/config"
+	"github.com/atlasd/atlasd/sidecar/daemon"
+	"github.com/atlasd/atlasd/sidecar/internal/bnstx"
+	"github.com/atlasd/atlasd/sidecar/internal/regtest"
+	"github.com/atlasd/atlasd/virtualchain/nameop"
+	"github.com/atlasd/atlasd/virtualchain/params"
+)
+
+// Options tune a devnet.
+type Options struct {
+	// DataDir holds btcd's and atlasd's data; it is emptied at start,
+	// since btcd's regtest chain starts over at every launch.
+	DataDir string
+	// Interval is how often a new block with new operations is mined.
+	Interval time.Duration
+	// Blocks stops the devnet after that many extra blocks (0: run until
+	// the context ends). Tests use it.
+	Blocks int
+	// Namespace is the namespace the script creates.
+	Namespace string
+	// Out receives the human summary.
+	Out    io.Writer
+	Logger zerolog.Logger
+}
+
+// Summary is the devnet's state as printed.
+type Summary struct {
+	Height        int64
+	ConsensusHash string
+	Names         int
+	Zonefiles     int
+}
+
+// Run starts the devnet and plays until ctx ends (or Blocks are mined).
+func Run(ctx context.Context, o Options) (*Summary, error) {
+	if o.Interval <= 0 {
+		o.Interval = 5 * time.Second
+	}
+	if o.Namespace == "" {
+		o.Namespace = "devnet"
+	}
+	if o.Out == nil {
+		o.Out = io.Discard
+	}
+	if err := os.RemoveAll(o.DataDir); err != nil {
+		return nil, fmt.Errorf("devnet: clear %s: %w", o.DataDir, err)
+	}
+	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("devnet: %w", err)
+	}
+	e := &env{dir: filepath.Join(o.DataDir, "btcd"), log: o.Logger.With().Str("component", "btcd").Logger()}
+	defer e.close()
+	n, err := regtest.Launch(e)
+	if err != nil {
+		return nil, fmt.Errorf("devnet: start btcd: %w", err)
+	}
+	p := params.Regtest()
+	if _, err := n.Generate(uint32(p.FirstBlock - 1)); err != nil {
+		return nil, err
+	}
+
+	cfg := config.Default()
+	cfg.Network = "regtest"
+	cfg.DataDir = filepath.Join(o.DataDir, "atlasd")
+	cfg.Bitcoind.RPCHost = n.RPCHost()
+	cfg.Bitcoind.RPCUser = n.RPCUser()
+	cfg.Bitcoind.RPCPassword = n.RPCPass()
+	cfg.Bitcoind.RPCCookie = ""
+	cfg.Bitcoind.PollInterval = time.Second
+	d, err := daemon.Open(cfg, o.Logger)
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	runCtx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	var runErr error
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		runErr = d.Run(runCtx)
+		cancel()
+	}()
+	defer func() {
+		cancel()
+		wg.Wait()
+	}()
+
+	net := nameop.Network{Magic: p.Magic, P2PKHVersion: p.P2PKHVersion, P2SHVersion: p.P2SHVersion}
+	pl := &player{n: n, b: bnstx.New(n, net), d: d, ns: o.Namespace,
+		owners: map[string]*regtest.Key{}, zonefiles: map[string][]byte{}}
+	fmt.Fprintf(o.Out, "devnet: btcd regtest at %s (user %s), data in %s\n", n.RPCHost(), n.RPCUser(), o.DataDir)
+	if err := pl.script(runCtx); err != nil {
+		if runErr != nil {
+			return nil, runErr
+		}
+		if ctx.Err() != nil {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("devnet: script: %w", err)
+	}
+	s := pl.summary()
+	fmt.Fprintf(o.Out, "devnet: scripted history played: %s\n", s)
+	tick := time.NewTicker(o.Interval)
+	defer tick.Stop()
+	for i := 0; o.Blocks == 0 || i < o.Blocks; i++ {
+		select {
+		case <-runCtx.Done():
+			return pl.summaryPtr(), runErr
+		case <-tick.C:
+		}
+		if err := pl.step(runCtx, i); err != nil {
+			if errors.Is(err, context.Canceled) {
+				return pl.summaryPtr(), runErr
+			}
+			return nil, err
+		}
+		fmt.Fprintf(o.Out, "devnet: %s\n", pl.summary())
+	}
+	return pl.summaryPtr(), nil
+}
+
+// step adds one block of activity: a new name every other block, zonefile
+// updates in between.
+func (p *player) step(ctx context.Context, i int) error {
+	if i%2 == 0 {
+		return p.register(ctx, "user"+strconv.Itoa(i/2))
+	}
+	for name := range p.owners {
+		if err := p.update(name); err != nil {
+			return fmt.Errorf("update %s: %w", name, err)
+		}
+		break
+	}
+	return p.mine(ctx, 1)
+}
+
+func (p *player) summaryPtr() *Summary { s := p.summary(); return &s }
+
+func (p *player) summary() Summary {
+	m := p.d.Machine()
+	h, _ := m.Tip()
+	ch, _ := m.ConsensusHash(uint64(h))
+	return Summary{Height: h, ConsensusHash: ch, Names: len(p.owners), Zonefiles: int(m.Slots())}
+}
+
+func (s Summary) String() string {
+	return fmt.Sprintf("height %d, consensus hash %s, %d live names, %d zonefiles announced", s.Height, s.ConsensusHash, s.Names, s.Zonefiles)
+}

@@ -1,0 +1,176 @@
+package devnet
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/btcsuite/btcd/btcutil"
+
+	"github.com/atlasd/atlasd/sidecar/daemon"
+	"github.com/atlasd/atlasd/sidecar/internal/bnstx"
+	"github.com/atlasd/atlasd/sidecar/internal/regtest"
+)
+
+// player broadcasts BNS operations on the node and mines them, waiting
+// each time for the daemon to apply the block (so the next operation can
+// quote a fresh consensus hash, as a client asking its node would).
+type player struct {
+	n  *regtest.Node
+	b  *bnstx.Builder
+	d  *daemon.Daemon
+	ns string
+
+	owners    map[string]*regtest.Key // name -> current owner
+	zonefiles map[string][]byte       // zonefile hash (hex) -> bytes, to put into Atlas
+	serial    int
+}
+
+// mine mines k blocks and waits until the daemon has applied them.
+func (p *player) mine(ctx context.Context, k int) error {
+	if _, err := p.n.Generate(uint32(k)); err != nil {
+		return err
+	}
+	_, want, err := p.n.BestBlock()
+	if err != nil {
+		return err
+	}
+	p.d.Wake()
+	for {
+		if h, _ := p.d.Machine().Tip(); h >= int64(want) {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// ch is the consensus hash of the daemon's tip.
+func (p *player) ch() string {
+	m := p.d.Machine()
+	h, _ := m.Tip()
+	c, _ := m.ConsensusHash(uint64(h))
+	return c
+}
+
+func send(tb *regtest.TxBuilder, err error) error {
+	if err != nil {
+		return err
+	}
+	_, err = tb.Send()
+	return err
+}
+
+// launch preorders, reveals and readies the namespace, a block each.
+func (p *player) launch(ctx context.Context) error {
+	creator, revealer := p.n.NewKey(), p.n.NewKey()
+	if _, err := p.n.Fund(creator, 10*btcutil.SatoshiPerBitcoin); err != nil {
+		return err
+	}
+	if _, err := p.n.Fund(revealer, btcutil.SatoshiPerBitcoin); err != nil {
+		return err
+	}
+	if err := p.mine(ctx, 1); err != nil {
+		return err
+	}
+	// Six-character namespaces cost 4 BTC on this network's price table.
+	if err := send(p.b.NamespacePreorder(creator, p.ns, revealer, p.ch(), 5*btcutil.SatoshiPerBitcoin)); err != nil {
+		return fmt.Errorf("namespace preorder: %w", err)
+	}
+	if err := p.mine(ctx, 1); err != nil {
+		return err
+	}
+	if err := send(p.b.NamespaceReveal(creator, p.ns, revealer, bnstx.CheapRules(52595)), nil); err != nil {
+		return fmt.Errorf("namespace reveal: %w", err)
+	}
+	if err := p.mine(ctx, 1); err != nil {
+		return err
+	}
+	if err := send(p.b.NamespaceReady(revealer, p.ns), nil); err != nil {
+		return fmt.Errorf("namespace ready: %w", err)
+	}
+	return p.mine(ctx, 1)
+}
+
+// register preorders names in one block and registers them in the next.
+func (p *player) register(ctx context.Context, labels ...string) error {
+	keys := make([]*regtest.Key, len(labels))
+	for i := range labels {
+		keys[i] = p.n.NewKey()
+		if _, err := p.n.Fund(keys[i], btcutil.SatoshiPerBitcoin/10); err != nil {
+			return err
+		}
+	}
+	if err := p.mine(ctx, 1); err != nil {
+		return err
+	}
+	ch := p.ch()
+	for i, l := range labels {
+		if err := send(p.b.NamePreorder(keys[i], l+"."+p.ns, keys[i], ch, 100000)); err != nil {
+			return fmt.Errorf("preorder %s: %w", l, err)
+		}
+	}
+	if err := p.mine(ctx, 1); err != nil {
+		return err
+	}
+	for i, l := range labels {
+		if err := send(p.b.NameRegister(keys[i], l+"."+p.ns, keys[i]), nil); err != nil {
+			return fmt.Errorf("register %s: %w", l, err)
+		}
+		p.owners[l+"."+p.ns] = keys[i]
+	}
+	return p.mine(ctx, 1)
+}
+
+// update gives name a new zonefile (its hash on chain, its bytes kept for
+// the Atlas put).
+func (p *player) update(name string) error {
+	p.serial++
+	zf := []byte(fmt.Sprintf("$ORIGIN %s\n$TTL 3600\n@ IN TXT \"atlasd devnet zonefile %d\"\n_http._tcp IN URI 10 1 \"https://example.org/%s\"\n",
+		name, p.serial, name))
+	p.zonefiles[fmt.Sprintf("%x", bnstx.Hash160(zf))] = zf
+	return send(p.b.NameUpdate(p.owners[name], name, p.ch(), zf))
+}
+
+// script plays the opening history: every kind of name operation once.
+func (p *player) script(ctx context.Context) error {
+	if err := p.launch(ctx); err != nil {
+		return err
+	}
+	if err := p.register(ctx, "alice", "bob", "carol"); err != nil {
+		return err
+	}
+	for _, l := range []string{"alice", "bob", "carol"} {
+		if err := p.update(l + "." + p.ns); err != nil {
+			return fmt.Errorf("update %s: %w", l, err)
+		}
+	}
+	if err := p.mine(ctx, 1); err != nil {
+		return err
+	}
+	dave := p.n.NewKey()
+	if _, err := p.n.Fund(dave, btcutil.SatoshiPerBitcoin/10); err != nil {
+		return err
+	}
+	bob := "bob." + p.ns
+	if err := send(p.b.NameTransfer(p.owners[bob], bob, dave, true, p.ch())); err != nil {
+		return fmt.Errorf("transfer: %w", err)
+	}
+	alice := "alice." + p.ns
+	if err := send(p.b.NameRenew(p.owners[alice], alice, 100000), nil); err != nil {
+		return fmt.Errorf("renew: %w", err)
+	}
+	carol := "carol." + p.ns
+	if err := send(p.b.NameRevoke(p.owners[carol], carol), nil); err != nil {
+		return fmt.Errorf("revoke: %w", err)
+	}
+	if err := p.mine(ctx, 1); err != nil {
+		return err
+	}
+	p.owners[bob] = dave
+	delete(p.owners, carol)
+	return nil
+}
