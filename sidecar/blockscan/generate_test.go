@@ -179,9 +179,7 @@ func smallBlock(t testing.TB) []byte {
 	if len(blk.Transactions) == 0 {
 		t.Fatal("blk-test-0-4.dat#1 not found")
 	}
-	for _, tx := range bnsTxs(t)[:6] {
-		blk.Transactions = append(blk.Transactions, tx)
-	}
+	blk.Transactions = append(blk.Transactions, bnsTxs(t)[:6]...)
 	for _, tx := range bnsTxs(t) {
 		if tx.HasWitness() {
 			blk.Transactions = append(blk.Transactions, tx)
