@@ -47,11 +47,12 @@
 //     invisible to the caller.
 //   - zmq4.Open on a net.Conn we dialled gives a context-aware dial, a
 //     handshake deadline, shutdown by closing the socket, read deadlines for
-//     silence, and no goroutines we do not start. zmq4 trusts frame sizes
-//     from the peer (it allocates whatever a header announces), so the
-//     connection is wrapped in a guard that refuses frames over 1 MiB
-//     before zmq4 sees their size; hashblock and sequence bodies are 32 to
-//     41 bytes.
+//     silence, and no goroutines we do not start. zmq4 trusts the peer (it
+//     allocates whatever size a frame header announces and collects any
+//     number of frames per message), so the connection is wrapped in a
+//     guard that ends it on a frame over 1 MiB or a message over 16 frames
+//     before zmq4 sees the offending header; hashblock and sequence
+//     messages are three frames of at most 41 bytes.
 //
 // Endpoints are bitcoind's: tcp://host:port, or ipc:///path for a Unix
 // socket. When -zmqpubhashblock and -zmqpubsequence name the same address,
