@@ -29,10 +29,13 @@ type Daemon struct {
 	dir  string // per-network data directory
 	node *bitcoind.Client
 
-	mu sync.Mutex // guards m across a rebuild
-	m  *state.Machine
-	f  *follow.Follower
+	mu      sync.Mutex // guards m across a rebuild, f and apiAddr
+	m       *state.Machine
+	f       *follow.Follower
+	apiAddr string
 }
+
+type followStats = follow.Stats
 
 // Params returns the network rules cfg selects.
 func Params(cfg config.Config) (*params.Params, error) {
@@ -159,7 +162,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
+	if err := d.serveAPI(ctx, &wg); err != nil {
+		return err
+	}
 	if err := d.startZMQ(ctx, &wg); err != nil {
+		cancel()
+		wg.Wait()
 		return err
 	}
 	err = f.Run(ctx)

@@ -2,11 +2,15 @@ package daemon_test
 
 import (
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/prometheus/common/expfmt"
 	"github.com/rs/zerolog"
 
 	"github.com/atlasd/atlasd/sidecar/config"
@@ -23,6 +27,7 @@ func regtestConfig(t *testing.T, n *regtest.Node) config.Config {
 	cfg.Bitcoind.RPCUser = n.RPCUser()
 	cfg.Bitcoind.RPCPassword = n.RPCPass()
 	cfg.Bitcoind.RPCCookie = ""
+	cfg.API.Listen = "127.0.0.1:0"
 	return cfg
 }
 
@@ -127,6 +132,59 @@ func TestPollsWithoutZMQ(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitHeight(t, d, 261, 10*time.Second)
+
+	// The REST API and the probes answer over real HTTP.
+	base := "http://" + d.APIAddr()
+	var info map[string]any
+	getJSON(t, base+"/v1/info", 200, &info)
+	if info["last_block_processed"] != float64(261) || info["network"] != "regtest" {
+		t.Fatalf("/v1/info = %v", info)
+	}
+	ch, _ := d.Machine().ConsensusHash(261)
+	var cons map[string]any
+	getJSON(t, base+"/v1/blocks/261/consensus", 200, &cons)
+	if cons["consensus_hash"] != ch {
+		t.Fatalf("consensus %v, want %s", cons, ch)
+	}
+	getJSON(t, base+"/v1/blocks/9999/consensus", 404, nil)
+	getJSON(t, base+"/v1/names/nobody.test", 404, nil)
+	getJSON(t, base+"/v1/names/NOT..valid", 400, nil)
+	getJSON(t, base+"/readyz", 200, nil)
+	getJSON(t, base+"/healthz", 200, nil)
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var parser expfmt.TextParser
+	fams, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatalf("/metrics does not parse: %v", err)
+	}
+	if g := fams["atlasd_chain_indexed_height"]; g == nil || g.Metric[0].GetGauge().GetValue() != 261 {
+		t.Fatalf("atlasd_chain_indexed_height = %v", g)
+	}
+}
+
+func getJSON(t *testing.T, url string, status int, out any) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != status {
+		t.Fatalf("GET %s: %d %s, want %d", url, resp.StatusCode, body, status)
+	}
+	if !json.Valid(body) {
+		t.Fatalf("GET %s: not JSON: %s", url, body)
+	}
+	if out != nil {
+		if err := json.Unmarshal(body, out); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 func TestRefusesWrongChain(t *testing.T) {

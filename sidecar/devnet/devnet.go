@@ -33,6 +33,8 @@ type Options struct {
 	Blocks int
 	// Namespace is the namespace the script creates.
 	Namespace string
+	// APIListen is the REST API's address (default 127.0.0.1:6270).
+	APIListen string
 	// Out receives the human summary.
 	Out    io.Writer
 	Logger zerolog.Logger
@@ -40,6 +42,8 @@ type Options struct {
 
 // Summary is the devnet's state as printed.
 type Summary struct {
+	// API is the REST API's address.
+	API           string
 	Height        int64
 	ConsensusHash string
 	Names         int
@@ -82,6 +86,9 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	cfg.Bitcoind.RPCPassword = n.RPCPass()
 	cfg.Bitcoind.RPCCookie = ""
 	cfg.Bitcoind.PollInterval = time.Second
+	if o.APIListen != "" {
+		cfg.API.Listen = o.APIListen
+	}
 	d, err := daemon.Open(cfg, o.Logger)
 	if err != nil {
 		return nil, err
@@ -116,6 +123,9 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	s := pl.summary()
 	fmt.Fprintf(o.Out, "devnet: scripted history played: %s\n", s)
+	if a := d.APIAddr(); a != "" {
+		fmt.Fprintf(o.Out, "devnet: REST API  http://%s/v1/info  (try /v1/names/alice.%s, /v1/namespaces, /metrics)\n", a, o.Namespace)
+	}
 	tick := time.NewTicker(o.Interval)
 	defer tick.Stop()
 	for i := 0; o.Blocks == 0 || i < o.Blocks; i++ {
@@ -156,7 +166,7 @@ func (p *player) summary() Summary {
 	m := p.d.Machine()
 	h, _ := m.Tip()
 	ch, _ := m.ConsensusHash(uint64(h))
-	return Summary{Height: h, ConsensusHash: ch, Names: len(p.owners), Zonefiles: int(m.Slots())}
+	return Summary{API: p.d.APIAddr(), Height: h, ConsensusHash: ch, Names: len(p.owners), Zonefiles: int(m.Slots())}
 }
 
 func (s Summary) String() string {

@@ -3,6 +3,10 @@ package devnet
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,7 +19,7 @@ func TestDevnetShort(t *testing.T) {
 	var out bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	s, err := Run(ctx, Options{DataDir: t.TempDir(), Interval: 50 * time.Millisecond, Blocks: 2, Out: &out, Logger: zerolog.Nop()})
+	s, err := Run(ctx, Options{DataDir: t.TempDir(), Interval: 50 * time.Millisecond, Blocks: 2, APIListen: "127.0.0.1:0", Out: &out, Logger: zerolog.Nop()})
 	if err != nil {
 		t.Fatalf("devnet: %v\n%s", err, out.String())
 	}
@@ -33,3 +37,80 @@ func TestDevnetShort(t *testing.T) {
 		t.Errorf("consensus hash %q", s.ConsensusHash)
 	}
 }
+
+// The API must be checked while the devnet runs, so this one stops it from
+// a goroutine once the answers are in.
+func TestDevnetAPI(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	type result struct {
+		s   *Summary
+		err error
+	}
+	done := make(chan result, 1)
+	var out syncBuffer
+	go func() {
+		s, err := Run(ctx, Options{DataDir: t.TempDir(), Interval: time.Hour, APIListen: "127.0.0.1:0", Out: &out, Logger: zerolog.Nop()})
+		done <- result{s, err}
+	}()
+	base := ""
+	for base == "" {
+		select {
+		case r := <-done:
+			t.Fatalf("devnet ended early: %v\n%s", r.err, out.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+		if i := strings.Index(out.String(), "REST API  http://"); i >= 0 {
+			rest := out.String()[i+len("REST API  "):]
+			base = strings.TrimSuffix(strings.Fields(rest)[0], "/v1/info")
+		}
+	}
+	get := func(path string, status int) map[string]any {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var v map[string]any
+		json.NewDecoder(resp.Body).Decode(&v)
+		if resp.StatusCode != status {
+			t.Fatalf("GET %s: %d %v", path, resp.StatusCode, v)
+		}
+		return v
+	}
+	alice := get("/v1/names/alice.devnet", 200)
+	if alice["name"] != "alice.devnet" || alice["value_hash"] == nil || alice["last_renewed"] == alice["first_registered"] {
+		t.Errorf("alice = %v (want a zonefile hash and a renewal)", alice)
+	}
+	if carol := get("/v1/names/carol.devnet", 200); carol["revoked"] != true {
+		t.Errorf("carol not revoked: %v", carol)
+	}
+	bob := get("/v1/names/bob.devnet", 200)
+	if bob["value_hash"] == nil || bob["op"] != ">>" {
+		t.Errorf("bob after transfer keeping data = %v", bob)
+	}
+	if ns := get("/v1/namespaces/devnet", 200); ns["ready_block"] == float64(0) {
+		t.Errorf("namespace not ready: %v", ns)
+	}
+	info := get("/v1/info", 200)
+	cancel()
+	r := <-done
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if info["consensus"] != r.s.ConsensusHash {
+		t.Errorf("API consensus %v, devnet summary %s", info["consensus"], r.s.ConsensusHash)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }

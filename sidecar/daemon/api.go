@@ -1,0 +1,102 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"sync"
+
+	"github.com/atlasd/atlasd/sidecar/api"
+	"github.com/atlasd/atlasd/sidecar/metrics"
+	"github.com/atlasd/atlasd/virtualchain/state"
+)
+
+// Version is reported by the APIs.
+const Version = "atlasd 0.1.0"
+
+// machineView lets the API read whichever replay state is current (a
+// rebuild replaces it).
+type machineView struct{ d *Daemon }
+
+func (v machineView) Tip() (int64, string)                  { return v.d.Machine().Tip() }
+func (v machineView) ConsensusHash(h uint64) (string, bool) { return v.d.Machine().ConsensusHash(h) }
+func (v machineView) Name(n string) (state.Record, bool, error) {
+	return v.d.Machine().Name(n)
+}
+func (v machineView) Namespace(id string) (state.Record, bool, error) {
+	return v.d.Machine().Namespace(id)
+}
+func (v machineView) Namespaces() ([]string, error)             { return v.d.Machine().Namespaces() }
+func (v machineView) History(id string) ([]state.Record, error) { return v.d.Machine().History(id) }
+
+func (d *Daemon) nodeTip() int64 {
+	if st := d.FollowStats(); st != nil {
+		if t := st.NodeHeight.Load(); t > 0 {
+			return t
+		}
+	}
+	return -1
+}
+
+func (d *Daemon) indexed() int64 { h, _ := d.Machine().Tip(); return h }
+
+// newMetrics builds the registry with every source the daemon has.
+func (d *Daemon) newMetrics() (*metrics.Metrics, error) {
+	stat := func(f func() int64) metrics.Value {
+		return func() float64 {
+			if d.FollowStats() == nil {
+				return 0
+			}
+			return float64(f())
+		}
+	}
+	fs := func() *followStats { return (*followStats)(d.FollowStats()) }
+	return metrics.New(metrics.Sources{
+		IndexedHeight: metrics.Int(d.indexed),
+		NodeTip:       metrics.Int(func() int64 { return max(d.nodeTip(), 0) }),
+		BlocksApplied: stat(func() int64 { return fs().BlocksApplied.Load() }),
+		OpsApplied:    stat(func() int64 { return fs().OpsAccepted.Load() }),
+		OpsRejected:   stat(func() int64 { return fs().OpsRejected.Load() }),
+		Reorgs:        stat(func() int64 { return fs().Reorgs.Load() }),
+	})
+}
+
+// serveAPI binds the REST API with /metrics, /healthz and /readyz and
+// serves it until ctx ends.
+func (d *Daemon) serveAPI(ctx context.Context, wg *sync.WaitGroup) error {
+	m, err := d.newMetrics()
+	if err != nil {
+		return err
+	}
+	h := api.New(machineView{d}, d.atlasAPI(), api.Info{
+		Network: d.p.Network, Version: Version, FirstBlock: d.p.FirstBlock, NodeTip: d.nodeTip,
+	})
+	m.Mount(h.Mux(), metrics.SyncedWithin(2, d.indexed, func() int64 { return max(d.nodeTip(), 0) }))
+	ln, err := net.Listen("tcp", d.cfg.API.Listen)
+	if err != nil {
+		return fmt.Errorf("daemon: api.listen %s: %w", d.cfg.API.Listen, err)
+	}
+	d.mu.Lock()
+	d.apiAddr = ln.Addr().String()
+	d.mu.Unlock()
+	d.log.Info().Str("addr", "http://"+ln.Addr().String()).Msg("REST API, /metrics and /healthz listening")
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := metrics.Serve(ctx, ln, h); err != nil {
+			d.log.Error().Err(err).Msg("API server stopped")
+		}
+	}()
+	return nil
+}
+
+// APIAddr is the REST API's address once Run has bound it.
+func (d *Daemon) APIAddr() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.apiAddr
+}
+
+// atlasAPI is the Atlas peer as the REST API sees it; nil until Atlas is
+// wired in.
+func (d *Daemon) atlasAPI() api.Atlas { return nil }
