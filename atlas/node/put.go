@@ -48,7 +48,7 @@ func (c *Core) Put(ctx context.Context, zonefiles [][]byte) ([]PutStatus, error)
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	status := make([]PutStatus, len(zonefiles))
-	seen := make(map[inventory.Hash]bool, len(zonefiles))
+	first := make(map[inventory.Hash]PutStatus, len(zonefiles))
 	var write [][]byte
 	var written []inventory.Hash
 	for i, z := range zonefiles {
@@ -57,16 +57,20 @@ func (c *Core) Put(ctx context.Context, zonefiles [][]byte) ([]PutStatus, error)
 			continue
 		}
 		h := zonestore.Hash(z)
-		if seen[h] {
-			status[i] = Held // the first copy in this call decides
+		if st, dup := first[h]; dup {
+			// The first copy in this call decides; if it is being stored,
+			// the repeat finds it held, as v1's sequential loop did.
+			if st == Stored {
+				st = Held
+			}
+			status[i] = st
 			continue
 		}
-		seen[h] = true
 		c.mu.RLock()
 		present, known := c.table.Present(h)
 		c.mu.RUnlock()
 		if !known {
-			status[i] = Unannounced
+			status[i], first[h] = Unannounced, Unannounced
 			continue
 		}
 		if present {
@@ -77,11 +81,12 @@ func (c *Core) Put(ctx context.Context, zonefiles [][]byte) ([]PutStatus, error)
 				return nil, fmt.Errorf("node: put: %w", err)
 			}
 			if ok {
-				status[i] = Held
+				status[i], first[h] = Held, Held
 				continue
 			}
 		}
 		status[i] = Stored
+		first[h] = Stored
 		write = append(write, z)
 		written = append(written, h)
 	}

@@ -70,6 +70,8 @@ func TestPut(t *testing.T) {
 		{"true bytes for the same hash", nil, [][]byte{real.data}, []node.PutStatus{node.Stored},
 			[]inventory.Hash{real.hash}, []inventory.Hash{real.hash}},
 		{"unannounced real zonefile", nil, [][]byte{z(3)}, []node.PutStatus{node.Unannounced}, nil, nil},
+		{"unannounced twice in a call", nil, [][]byte{z(3), z(3), {}, {}}, []node.PutStatus{node.Unannounced, node.Unannounced, node.Unannounced, node.Unannounced}, nil, nil},
+		{"held twice in a call", [][]byte{z(2)}, [][]byte{z(2), z(2)}, []node.PutStatus{node.Held, node.Held}, nil, f.hashes(2)},
 		{"nothing", nil, nil, []node.PutStatus{}, nil, nil},
 	}
 	for _, tc := range tests {

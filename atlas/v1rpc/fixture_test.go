@@ -99,7 +99,7 @@ type fixture struct {
 }
 
 // newFixture replays the scenario into a fresh machine under t.TempDir.
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	dir := shareddata.Path(t, "data", "consensus", "scenarios")
 	p, err := params.Load(filepath.Join(dir, scenario+".params.json"))
@@ -173,7 +173,7 @@ func (f *fixture) tip() int64 { h, _ := f.m.Tip(); return h }
 // applyUpdates applies the next block, holding one NAME_UPDATE of the
 // scenario's name per hash, in order, and fails the test unless every one is
 // accepted and announced.
-func (f *fixture) applyUpdates(t *testing.T, hashes ...inventory.Hash) {
+func (f *fixture) applyUpdates(t testing.TB, hashes ...inventory.Hash) {
 	t.Helper()
 	tip := f.tip()
 	ch, ok := f.m.ConsensusHash(uint64(tip))
@@ -235,14 +235,14 @@ func (p prevouts) Prevout(op wire.OutPoint) ([]byte, int64, bool, error) {
 
 // readZonefiles reads a shared zonefile export and keeps the entries that
 // verify (the tampered export has one that does not).
-func readZonefiles(t *testing.T, file string) []zonefile {
+func readZonefiles(t testing.TB, file string) []zonefile {
 	t.Helper()
 	return parseExport(t, file, true)
 }
 
 // parseExport reads ../shared/data/zonefiles/<file>: a hash line, then the
 // text with newlines written as `\n` (see that folder's README).
-func parseExport(t *testing.T, file string, verifiedOnly bool) []zonefile {
+func parseExport(t testing.TB, file string, verifiedOnly bool) []zonefile {
 	t.Helper()
 	raw, err := os.ReadFile(shareddata.Path(t, "data", "zonefiles", file))
 	if err != nil {

@@ -80,7 +80,7 @@ type env struct {
 	edited         []byte
 }
 
-func newEnv(t *testing.T, tune func(*v1rpc.Config)) *env {
+func newEnv(t testing.TB, tune func(*v1rpc.Config)) *env {
 	t.Helper()
 	e := &env{f: newFixture(t), peers: &testPeers{}}
 	e.edited, e.real = tamperedPair(t)
@@ -101,7 +101,7 @@ func newEnv(t *testing.T, tune func(*v1rpc.Config)) *env {
 }
 
 // open (re)opens the store, the node and the server.
-func (e *env) open(t *testing.T, tune func(*v1rpc.Config)) {
+func (e *env) open(t testing.TB, tune func(*v1rpc.Config)) {
 	t.Helper()
 	var err error
 	if e.store, err = zonestore.Open(e.dir, zonestore.Options{Logger: zerolog.Nop()}); err != nil {
@@ -137,7 +137,7 @@ func (e *env) open(t *testing.T, tune func(*v1rpc.Config)) {
 }
 
 // close shuts the store so that it can be reopened or edited.
-func (e *env) close(t *testing.T) {
+func (e *env) close(t testing.TB) {
 	t.Helper()
 	if err := e.store.Close(); err != nil {
 		t.Fatal(err)
@@ -145,7 +145,7 @@ func (e *env) close(t *testing.T) {
 }
 
 // call calls method with our xmlrpc client and decodes the JSON reply.
-func (e *env) call(t *testing.T, method string, params ...xmlrpc.Value) map[string]any {
+func (e *env) call(t testing.TB, method string, params ...xmlrpc.Value) map[string]any {
 	t.Helper()
 	c, err := xmlrpc.NewClient(e.url, xmlrpc.ClientConfig{})
 	if err != nil {
@@ -158,7 +158,7 @@ func (e *env) call(t *testing.T, method string, params ...xmlrpc.Value) map[stri
 	return decodeReply(t, method, v)
 }
 
-func decodeReply(t *testing.T, method string, v xmlrpc.Value) map[string]any {
+func decodeReply(t testing.TB, method string, v xmlrpc.Value) map[string]any {
 	t.Helper()
 	s, ok := v.AsString()
 	if !ok {
@@ -173,7 +173,7 @@ func decodeReply(t *testing.T, method string, v xmlrpc.Value) map[string]any {
 
 // heldSet returns which of the chain's announced hashes the store holds,
 // asking the store, not the node.
-func (e *env) held(t *testing.T) map[inventory.Hash]bool {
+func (e *env) held(t testing.TB) map[inventory.Hash]bool {
 	t.Helper()
 	held := map[inventory.Hash]bool{}
 	if err := e.store.Scan(func(h inventory.Hash) error { held[h] = true; return nil }); err != nil {
@@ -185,14 +185,14 @@ func (e *env) held(t *testing.T) map[inventory.Hash]bool {
 // wantInventory is the inventory vector computed from first principles: one
 // MSB-first bit per announcement of the chain, set where the store holds
 // the zonefile.
-func (e *env) wantInventory(t *testing.T) []byte {
+func (e *env) wantInventory(t testing.TB) []byte {
 	t.Helper()
 	return e.inventoryFor(t, e.held(t))
 }
 
 // inventoryFor is the vector the chain's announcements give when the hashes
 // in held are stored.
-func (e *env) inventoryFor(t *testing.T, held map[inventory.Hash]bool) []byte {
+func (e *env) inventoryFor(t testing.TB, held map[inventory.Hash]bool) []byte {
 	t.Helper()
 	anns, err := e.f.chain.Announcements(0, e.f.chain.Slots())
 	if err != nil {
@@ -218,7 +218,7 @@ func (e *env) success(fields map[string]any) map[string]any {
 
 // sameJSON compares two documents after a JSON round trip, so that numbers
 // and nested types compare by value.
-func sameJSON(t *testing.T, got, want any) bool {
+func sameJSON(t testing.TB, got, want any) bool {
 	t.Helper()
 	norm := func(v any) any {
 		b, err := json.Marshal(v)
@@ -236,7 +236,7 @@ func sameJSON(t *testing.T, got, want any) bool {
 
 // tamperedPair returns the tampered export's edited entry and the true
 // zonefile under its hash, from the final export.
-func tamperedPair(t *testing.T) (edited []byte, real zonefile) {
+func tamperedPair(t testing.TB) (edited []byte, real zonefile) {
 	t.Helper()
 	for _, p := range parseExport(t, "name_zonefiles-tampered.txt", false) {
 		if zonestore.Hash(p.data) != p.hash {
@@ -256,7 +256,7 @@ func tamperedPair(t *testing.T) (edited []byte, real zonefile) {
 
 // rows is what get_zonefiles_by_block must return for slots [from, to) of
 // the chain (0-based), computed from the chain's announcements.
-func (e *env) rows(t *testing.T, from, to int) []any {
+func (e *env) rows(t testing.TB, from, to int) []any {
 	t.Helper()
 	anns, err := e.f.chain.Announcements(from, to-from)
 	if err != nil {
@@ -272,7 +272,7 @@ func (e *env) rows(t *testing.T, from, to int) []any {
 
 // firstSlotOf returns the 0-based index of the first announcement at or
 // above height.
-func (e *env) firstSlotOf(t *testing.T, height int64) int {
+func (e *env) firstSlotOf(t testing.TB, height int64) int {
 	t.Helper()
 	anns, err := e.f.chain.Announcements(0, e.f.chain.Slots())
 	if err != nil {
