@@ -1,0 +1,261 @@
+package service_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/atlasd/atlasd/atlas/inventory"
+	"github.com/atlasd/atlasd/atlas/node"
+	"github.com/atlasd/atlasd/atlas/peers"
+	"github.com/atlasd/atlasd/atlas/service"
+)
+
+// peer is one running Service.
+type peer struct {
+	svc    *service.Service
+	chain  node.Chain
+	addr   string // "127.0.0.1:<port>"
+	cancel context.CancelFunc
+	done   chan error
+}
+
+// spec describes one service to start.
+type spec struct {
+	chain node.Chain
+	// seeds are indexes of the other services of the same start call.
+	seeds []int
+	// tune adjusts the config after the harness filled it in.
+	tune func(*service.Config)
+	// before runs after Open and before Run (to preload zonefiles).
+	before func(*service.Service)
+}
+
+// startPeers binds a loopback port for every spec first, so that each can
+// name the others as seeds, then opens and runs the services. They are
+// stopped and closed when the test ends, and Run must then return nil.
+func startPeers(tb testing.TB, specs ...spec) []*peer {
+	tb.Helper()
+	lns := make([]net.Listener, len(specs))
+	for i := range specs {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			tb.Fatal(err)
+		}
+		lns[i] = ln
+	}
+	out := make([]*peer, len(specs))
+	for i, sp := range specs {
+		cfg := service.Config{
+			Listener:   lns[i],
+			FirstBlock: firstBlockOf(sp.chain),
+			Logger:     testLogger(tb),
+		}
+		for _, j := range sp.seeds {
+			cfg.Seeds = append(cfg.Seeds, lns[j].Addr().String())
+		}
+		if sp.tune != nil {
+			sp.tune(&cfg)
+		}
+		svc, err := service.Open(context.Background(), sp.chain, tb.TempDir(), cfg)
+		if err != nil {
+			for _, l := range lns[i:] {
+				_ = l.Close()
+			}
+			tb.Fatal(err)
+		}
+		if sp.before != nil {
+			sp.before(svc)
+		}
+		out[i] = &peer{svc: svc, chain: sp.chain, addr: lns[i].Addr().String()}
+	}
+	for _, p := range out {
+		ctx, cancel := context.WithCancel(context.Background())
+		p.cancel, p.done = cancel, make(chan error, 1)
+		go func() { p.done <- p.svc.Run(ctx) }()
+		tb.Cleanup(func() { p.stop(tb) })
+	}
+	return out
+}
+
+// stop cancels Run, waits for it and closes the service; a second call
+// does nothing.
+func (p *peer) stop(tb testing.TB) {
+	tb.Helper()
+	if p.cancel == nil {
+		return
+	}
+	p.cancel()
+	p.cancel = nil
+	select {
+	case err := <-p.done:
+		if err != nil {
+			tb.Errorf("%s: Run: %v", p.addr, err)
+		}
+	case <-time.After(15 * time.Second):
+		tb.Errorf("%s: Run did not return after cancel", p.addr)
+		return
+	}
+	if err := p.svc.Close(); err != nil {
+		tb.Errorf("%s: Close: %v", p.addr, err)
+	}
+}
+
+// firstBlockOf is the first height the chain has a consensus hash for.
+func firstBlockOf(c node.Chain) int64 {
+	switch c := c.(type) {
+	case machineChain:
+		return int64(c.m.Params().FirstBlock)
+	case *synthChain:
+		return c.first
+	}
+	return 0
+}
+
+// testLogger logs warnings and errors into the test output.
+func testLogger(tb testing.TB) zerolog.Logger {
+	return zerolog.New(zerolog.NewTestWriter(tb)).Level(zerolog.WarnLevel)
+}
+
+// waitFor polls cond until it holds, failing the test after limit.
+func waitFor(tb testing.TB, limit time.Duration, what string, cond func() bool) {
+	tb.Helper()
+	deadline := time.Now().Add(limit)
+	for !cond() {
+		if time.Now().After(deadline) {
+			tb.Fatalf("timed out after %v waiting for %s", limit, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// holdsAll reports whether p stores every zonefile with exactly its bytes.
+func (p *peer) holdsAll(want map[inventory.Hash][]byte) bool {
+	for h := range want {
+		if present, _ := p.svc.Core().Present(h); !present {
+			return false
+		}
+	}
+	return true
+}
+
+// checkHolds fails the test unless p's store gives back exactly want's
+// bytes for every hash.
+func (p *peer) checkHolds(tb testing.TB, want map[inventory.Hash][]byte) {
+	tb.Helper()
+	for h, data := range want {
+		got, err := p.svc.Core().Get(h)
+		if err != nil || !bytes.Equal(got, data) {
+			tb.Errorf("%s: zonefile %s: %d bytes, err %v", p.addr, h, len(got), err)
+		}
+	}
+}
+
+// hasMember reports whether p's table holds the peer at addr.
+func (p *peer) hasMember(addr string) bool {
+	c, err := peers.Canonical(addr)
+	if err != nil {
+		return false
+	}
+	for _, m := range p.svc.Status().Peers {
+		if m.HostPort == c {
+			return true
+		}
+	}
+	return false
+}
+
+// inventoriesRead reports whether p has at least n neighbours and has read
+// the inventory of each.
+func (p *peer) inventoriesRead(n int) bool {
+	ps := p.svc.Status().Peers
+	if len(ps) < n {
+		return false
+	}
+	for _, m := range ps {
+		if m.InventoryBits < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// client returns a v1 client for p.
+func (p *peer) client(tb testing.TB) *peers.Client {
+	tb.Helper()
+	c, err := peers.NewClient(p.addr, peers.ClientConfig{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return c
+}
+
+// checkNoLeaks fails the test if goroutines started during it are still
+// running when its other cleanups (which stop the services) are done.
+// Register it before starting anything.
+func checkNoLeaks(tb testing.TB) {
+	tb.Helper()
+	before := goroutines()
+	tb.Cleanup(func() {
+		var extra []string
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			extra = extra[:0]
+			for id, stack := range goroutines() {
+				if _, old := before[id]; !old && !benign(stack) {
+					extra = append(extra, stack)
+				}
+			}
+			if len(extra) == 0 || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if len(extra) > 0 {
+			tb.Errorf("%d goroutines outlived the services:\n\n%s", len(extra), strings.Join(extra, "\n\n"))
+		}
+	})
+}
+
+// goroutines maps each live goroutine's id to its stack.
+func goroutines() map[string]string {
+	buf := make([]byte, 1<<20)
+	for {
+		n := runtime.Stack(buf, true)
+		if n < len(buf) {
+			buf = buf[:n]
+			break
+		}
+		buf = make([]byte, 2*len(buf))
+	}
+	out := map[string]string{}
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		head, _, _ := strings.Cut(g, "\n")
+		fields := strings.Fields(head)
+		if len(fields) >= 2 && fields[0] == "goroutine" {
+			out[fields[1]] = g
+		}
+	}
+	return out
+}
+
+// benign are goroutines the test framework itself runs.
+func benign(stack string) bool {
+	return strings.Contains(stack, "testing.(*T).Run") || strings.Contains(stack, "testing.tRunner") ||
+		strings.Contains(stack, "testing.(*M)") || strings.Contains(stack, "runtime.goexit") && strings.Contains(stack, "os/signal")
+}
+
+// errIs fails the test unless errors.Is(err, target).
+func errIs(tb testing.TB, what string, err, target error) {
+	tb.Helper()
+	if !errors.Is(err, target) {
+		tb.Errorf("%s: got %v, want %v", what, err, target)
+	}
+}
