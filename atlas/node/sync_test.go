@@ -170,3 +170,85 @@ func TestOpenNeedsChainAndStore(t *testing.T) {
 		t.Error("Open accepted a nil chain")
 	}
 }
+
+// badChain wraps the real chain and corrupts chosen answers, for the paths
+// that distrust a chain breaking its own contract.
+type badChain struct {
+	machineChain
+	slot     int                     // this slot's announcement is replaced
+	fake     *inventory.Announcement // by this, when set
+	noHashAt int64                   // no consensus hash at this height, when set
+	badHash  bool                    // consensus hashes are not hex
+}
+
+func (b *badChain) Announcements(from, n int) ([]inventory.Announcement, error) {
+	anns, err := b.machineChain.Announcements(from, n)
+	for i := range anns {
+		if b.fake != nil && from+i == b.slot {
+			anns[i] = *b.fake
+		}
+	}
+	return anns, err
+}
+
+func (b *badChain) ConsensusHash(h int64) (string, bool) {
+	switch {
+	case b.badHash:
+		return "not hex, but 32 characters long!", true
+	case b.noHashAt != 0 && h == b.noHashAt:
+		return "", false
+	}
+	return b.machineChain.ConsensusHash(h)
+}
+
+func TestSyncDistrustsInconsistentChain(t *testing.T) {
+	f := newFixture(t)
+	s, _ := newStore(t)
+	b := &badChain{machineChain: f.chain}
+	c := openCore(t, b, s, nil)
+	n := c.Len()
+
+	t.Run("newest announcement changes under an unchanged hash", func(t *testing.T) {
+		fake := c.ByBlock(0, 1<<30, n-1, 1)[0]
+		fake.Name = "other.test"
+		b.slot, b.fake = n-1, &fake.Announcement
+		res, err := c.Sync(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Nothing of such a chain can be trusted: everything is read again.
+		if res.Removed != n || res.Added != n {
+			t.Errorf("Sync = %+v, want all %d slots dropped and read again", res, n)
+		}
+		if last := allSlots(c)[n-1]; last.Name != "other.test" {
+			t.Errorf("newest slot %+v, want the chain's", last)
+		}
+		b.fake = nil
+		if _, err := c.Sync(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		checkInSync(t, c, f, s)
+	})
+	t.Run("slots at a height without a consensus hash", func(t *testing.T) {
+		f.applyUpdates(t, f.hashes(0)...)
+		b.noHashAt = f.tip()
+		if _, err := c.Sync(context.Background()); err == nil {
+			t.Error("Sync accepted slots at a height the chain has no hash for")
+		}
+		if c.Len() != n {
+			t.Errorf("failed Sync left %d slots, want %d", c.Len(), n)
+		}
+		b.noHashAt = 0
+	})
+	t.Run("consensus hash not hex", func(t *testing.T) {
+		b.badHash = true
+		if _, err := c.Sync(context.Background()); err == nil {
+			t.Error("Sync accepted a consensus hash that is not hex")
+		}
+		b.badHash = false
+		if _, err := c.Sync(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		checkInSync(t, c, f, s)
+	})
+}
