@@ -29,11 +29,15 @@ type testPeers struct {
 	neighbors []string
 	queued    []string
 	block     chan struct{} // if set, LiveNeighbors waits on it
+	fail      bool          // if set, LiveNeighbors panics
 }
 
 func (p *testPeers) LiveNeighbors(requester string) []string {
 	if p.block != nil {
 		<-p.block
+	}
+	if p.fail {
+		panic("peer table unavailable")
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -172,6 +172,24 @@ func TestDispatcherExceptions(t *testing.T) {
 	}
 }
 
+// TestPanicBecomesException: a failure inside a method (here the peer
+// table) reaches the caller as v1's exception reply, not as a dropped
+// connection, and the server goes on serving.
+func TestPanicBecomesException(t *testing.T) {
+	e := newEnv(t, nil)
+	e.peers.fail = true
+	got := e.call(t, "get_atlas_peers")
+	if got["error"] != "Exception: peer table unavailable" || got["traceback"] == nil {
+		t.Errorf("reply %v", got)
+	}
+	if e.srv.Stats().GetAtlasPeers.Errors.Load() != 1 {
+		t.Error("error not counted")
+	}
+	if got := e.call(t, "ping"); got["status"] != "alive" {
+		t.Errorf("after the panic: %v", got)
+	}
+}
+
 // TestTransportLimits: the body cap and encoding rule of v1's handler
 // hold in front of the methods.
 func TestTransportLimits(t *testing.T) {

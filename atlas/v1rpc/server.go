@@ -3,6 +3,7 @@ package v1rpc
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"sync/atomic"
@@ -183,8 +184,17 @@ func (s *Server) overloaded(w http.ResponseWriter) {
 // did around every call: log formatting (which failed on non-ASCII string
 // parameters), the arity check Python applies, and json.dumps of the reply.
 func (s *Server) wrap(name string, params int, st *MethodStats, fn handler) xmlrpc.Method {
-	return func(ctx context.Context, args []xmlrpc.Value) (xmlrpc.Value, error) {
+	return func(ctx context.Context, args []xmlrpc.Value) (result xmlrpc.Value, err error) {
 		st.Requests.Add(1)
+		defer func() {
+			// v1's dispatcher caught every exception and answered with its
+			// traceback; a panic here (a bug, or a Peers implementation
+			// failing) gets the same shape instead of a dropped connection.
+			if p := recover(); p != nil {
+				s.cfg.Logger.Error().Str("method", name).Interface("panic", p).Msg("rpc method panicked")
+				result, err = s.finish(name, st, exception(fmt.Sprintf("Exception: %v", p))), nil
+			}
+		}()
 		var reply obj
 		if exc, bad := nonASCIIParam(args); bad {
 			reply = exc
