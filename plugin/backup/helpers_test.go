@@ -75,12 +75,6 @@ func (s *memStore) Store(_ context.Context, zfs []Zonefile) error {
 	return nil
 }
 
-func (s *memStore) len() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.files)
-}
-
 // checkWhole fails unless s holds exactly want, byte for byte, and every
 // entry hashes to its key.
 func (s *memStore) checkWhole(t *testing.T, want []Zonefile) {

@@ -19,7 +19,7 @@ import (
 // export keeps the fsyncs of the directory driver within the time budget;
 // the S3 tests take the whole export.
 func TestUploadsToDirectories(t *testing.T) {
-	zfs := zonefiles(t, "name_zonefiles-665750.txt")[:300]
+	zfs := zonefiles(t, "name_zonefiles-665750.txt")[:200]
 	logs := &syncBuffer{}
 	specA, rootA := dirSpec(t, "local-a")
 	specB, rootB := dirSpec(t, "local-b")
@@ -156,9 +156,10 @@ func TestDriverDownBacksOff(t *testing.T) {
 	if s.Queued != int64(len(zfs)) || s.Uploaded != 0 {
 		t.Fatalf("while down: %+v, want all %d queued", s, len(zfs))
 	}
-	// One window of 32 and then one probe per ≥25 ms of backoff: far
-	// fewer than the thousands an unthrottled loop would make in a second.
-	if s.Failed > 32+60 {
+	// One round stopped after its first Concurrency (8) attempts, then one
+	// probe per ≥25 ms of backoff: far fewer than the thousands an
+	// unthrottled loop would make in a second.
+	if s.Failed > 8+50 {
 		t.Errorf("%d failed attempts in about a second: the driver is not backed off", s.Failed)
 	}
 	if s.LastError == "" || s.LastErrorAt.IsZero() {

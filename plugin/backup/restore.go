@@ -123,8 +123,9 @@ func (m *Manager) Restore(ctx context.Context, wanted []Hash, sink Sink) (Restor
 // RestoreAll restores everything the drivers hold, for a node starting from
 // nothing: it pages through each listing driver's keys in configuration
 // order and fetches every valid hash that want accepts (nil wants all) and
-// no earlier driver restored. Drivers that cannot list are skipped. It keeps
-// the set of restored hashes in memory, 20 bytes each.
+// no earlier driver restored. Drivers that cannot list are skipped. want is
+// called from one goroutine at a time. RestoreAll keeps the set of restored
+// hashes in memory, 20 bytes each.
 func (m *Manager) RestoreAll(ctx context.Context, sink Sink, want func(Hash) bool) (RestoreResult, error) {
 	r := m.newRestorer(sink)
 	for i, t := range m.targets {
@@ -306,7 +307,12 @@ func (r *restorer) store(ctx context.Context, batch []fetched) error {
 func (r *restorer) fetch(ctx context.Context, h Hash, only *int) (fetched, bool) {
 	failed := false
 	for i, t := range r.m.targets {
-		if (only != nil && i != *only) || r.isSkipped(i) {
+		if only != nil && i != *only {
+			continue
+		}
+		if r.isSkipped(i) {
+			// Stopped or failing: whether it holds h is unknown.
+			failed = true
 			continue
 		}
 		cctx, cancel := context.WithTimeout(ctx, r.m.cfg.CallTimeout)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/atlasd/atlasd/plugin/driver"
@@ -92,17 +93,21 @@ func (m *Manager) drain(ctx context.Context, t *target) {
 
 // round uploads items with bounded concurrency and records the outcomes in
 // one batch. It returns how many uploads got through and how many failed
-// at the driver.
+// at the driver. Once the driver has failed with nothing got through, no
+// further item is started: a driver that is down costs a call timeout per
+// attempt, and the rest of the window would only wait for the same answer.
+// Items not started are left as they were.
 func (m *Manager) round(ctx context.Context, t *target, items []item) (ok, failed int) {
-	results := make([]outcome, len(items))
+	results := make([]outcome, len(items)) // aborted unless started
 	sem := make(chan struct{}, m.cfg.Concurrency)
 	var wg sync.WaitGroup
+	var got, bad atomic.Int32
 	for i := range items {
 		select {
 		case sem <- struct{}{}:
 		case <-ctx.Done():
 		}
-		if ctx.Err() != nil {
+		if ctx.Err() != nil || (bad.Load() > 0 && got.Load() == 0) {
 			break
 		}
 		wg.Add(1)
@@ -110,7 +115,14 @@ func (m *Manager) round(ctx context.Context, t *target, items []item) (ok, faile
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem; t.inFlight.Add(-1) }()
-			results[i] = m.upload(ctx, t, items[i].hash)
+			r := m.upload(ctx, t, items[i].hash)
+			switch r {
+			case uploaded:
+				got.Add(1)
+			case driverFailed:
+				bad.Add(1)
+			}
+			results[i] = r
 		}()
 	}
 	wg.Wait()
@@ -136,11 +148,12 @@ func (m *Manager) round(ctx context.Context, t *target, items []item) (ok, faile
 		}
 	}
 	if err := m.q.settle(t.spec.Name, done, retry); err != nil {
-		// The items stay queued (done ones are uploaded again later,
-		// harmlessly); only the depth must not drift.
+		// The items stay queued as they were (done ones are uploaded
+		// again later, harmlessly). Reported as a failed round so that
+		// the loop backs off instead of spinning on a broken queue.
 		t.noteError(now, err)
 		t.log.Error().Err(err).Msg("recording upload results")
-		return ok, failed
+		return 0, 1
 	}
 	t.queued.Add(-int64(len(done)))
 	if ok > 0 {
