@@ -200,12 +200,15 @@ func (p *peer) client(tb testing.TB) *peers.Client {
 // checkNoLeaks fails the test if goroutines started during it are still
 // running when its other cleanups (which stop the services) are done.
 // Register it before starting anything.
-func checkNoLeaks(tb testing.TB) {
+func checkNoLeaks(tb testing.TB) { checkNoLeaksWithin(tb, 10*time.Second) }
+
+// checkNoLeaksWithin is checkNoLeaks giving goroutines limit to end.
+func checkNoLeaksWithin(tb testing.TB, limit time.Duration) {
 	tb.Helper()
 	before := goroutines()
 	tb.Cleanup(func() {
 		var extra []string
-		deadline := time.Now().Add(10 * time.Second)
+		deadline := time.Now().Add(limit)
 		for {
 			extra = extra[:0]
 			for id, stack := range goroutines() {
@@ -257,5 +260,40 @@ func errIs(tb testing.TB, what string, err, target error) {
 	tb.Helper()
 	if !errors.Is(err, target) {
 		tb.Errorf("%s: got %v, want %v", what, err, target)
+	}
+}
+
+// recordingTB runs cleanups on demand and records errors instead of
+// failing, to test the test helpers themselves.
+type recordingTB struct {
+	testing.TB
+	cleanups []func()
+	errors   []string
+}
+
+func (r *recordingTB) Cleanup(f func())                  { r.cleanups = append(r.cleanups, f) }
+func (r *recordingTB) Errorf(format string, args ...any) { r.errors = append(r.errors, format) }
+func (r *recordingTB) Helper()                           {}
+
+// TestLeakCheckCatchesLeak shows checkNoLeaks is not vacuous: a goroutine
+// left blocked is reported, and one that ends is not.
+func TestLeakCheckCatchesLeak(t *testing.T) {
+	for _, leak := range []bool{true, false} {
+		rec := &recordingTB{TB: t}
+		checkNoLeaksWithin(rec, 200*time.Millisecond)
+		stop := make(chan struct{})
+		go func() { <-stop }()
+		if !leak {
+			close(stop)
+		}
+		for _, f := range rec.cleanups {
+			f()
+		}
+		if leak {
+			close(stop)
+		}
+		if got := len(rec.errors) > 0; got != leak {
+			t.Errorf("leak %v: reported %v", leak, rec.errors)
+		}
 	}
 }
