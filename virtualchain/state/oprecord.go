@@ -2,6 +2,7 @@ package state
 
 import (
 	"errors"
+	"math"
 
 	"github.com/atlasd/atlasd/consensus"
 	"github.com/atlasd/atlasd/virtualchain/nameop"
@@ -55,9 +56,11 @@ func (b *block) opRecord(t *nameop.Tx) (*opCtx, error) {
 		o.name = "NAME_PREORDER"
 		r["sender"], r["address"], r["block_number"], r["op"] = strVal(v.Sender), strVal(v.Address), h, strVal("?")
 		r["preorder_hash"], r["consensus_hash"] = strVal(v.PreorderHash), strVal(v.ConsensusHash)
-		r["token_fee"], r["token_units"] = consensus.None(), optStr(v.TokenUnits)
+		r["token_fee"], r["token_units"] = consensus.None(), consensus.None()
 		if v.TokenFee != nil {
-			r["token_fee"] = intVal(int64(*v.TokenFee))
+			// With the token fields present v1 kept the stripped type as a
+			// string, '' included, which then matches no account.
+			r["token_fee"], r["token_units"] = tokenAmount(*v.TokenFee), strVal(v.TokenUnits)
 		}
 		r["op_fee"], r["burn_address"] = intVal(v.OpFee), strVal(v.BurnAddress)
 		r["sender_pubkey"] = optStr(v.SenderPubkey)
@@ -70,7 +73,7 @@ func (b *block) opRecord(t *nameop.Tx) (*opCtx, error) {
 			o.name = "NAME_RENEWAL"
 			r["op"] = strVal("::")
 			r["op_fee"], r["burn_address"] = intVal(v.OpFee), strVal(v.BurnAddress)
-			r["token_fee"] = intVal(int64(v.TokenFee))
+			r["token_fee"] = tokenAmount(v.TokenFee)
 		} else {
 			o.name = "NAME_REGISTRATION"
 			r["op"] = strVal(":")
@@ -108,7 +111,7 @@ func (b *block) opRecord(t *nameop.Tx) (*opCtx, error) {
 		r["preorder_hash"], r["consensus_hash"] = strVal(v.PreorderHash), strVal(v.ConsensusHash)
 		r["token_fee"] = consensus.None()
 		if v.TokenFee != nil {
-			r["token_fee"] = intVal(int64(*v.TokenFee))
+			r["token_fee"] = tokenAmount(*v.TokenFee)
 		}
 		r["op_fee"], r["burn_address"] = intVal(v.OpFee), strVal(v.BurnAddress)
 		r["sender_pubkey"] = optStr(v.SenderPubkey)
@@ -139,7 +142,7 @@ func (b *block) opRecord(t *nameop.Tx) (*opCtx, error) {
 	case *nameop.TokenTransfer:
 		o.name = "TOKEN_TRANSFER"
 		r["consensus_hash"], r["token_units"] = strVal(v.ConsensusHash), strVal(v.TokenUnits)
-		r["token_fee"], r["scratch_area"] = intVal(int64(v.TokenFee)), strVal(v.ScratchArea)
+		r["token_fee"], r["scratch_area"] = tokenAmount(v.TokenFee), strVal(v.ScratchArea)
 		r["address"], r["sender"] = strVal(v.Address), strVal(v.Sender)
 		r["recipient_address"], r["recipient"] = strVal(v.RecipientAddress), strVal(v.Recipient)
 		r["op"], r["block_id"] = strVal("$"), h
@@ -147,6 +150,18 @@ func (b *block) opRecord(t *nameop.Tx) (*opCtx, error) {
 		return nil, errors.New("state: unknown operation type")
 	}
 	return o, nil
+}
+
+// tokenAmount is a payload's unsigned 64-bit token count as an int64. v1
+// compared the full Python int with account balances, so an amount above
+// MaxInt64 could never be paid; saturating keeps every such comparison
+// failing (no balance reaches MaxInt64) where a plain conversion would wrap
+// to a negative amount that every balance covers.
+func tokenAmount(u uint64) consensus.Value {
+	if u > math.MaxInt64 {
+		return intVal(math.MaxInt64)
+	}
+	return intVal(int64(u))
 }
 
 func (o *opCtx) clone() *opCtx {

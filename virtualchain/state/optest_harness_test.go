@@ -527,6 +527,20 @@ func (c *chain) register(fqn string, payer, owner *wallet, fee int64) {
 	c.mustMine(c.tx(payer, ':', registerPayload(fqn), to(owner, 1000)))
 }
 
+// ownMany registers n names (own00.test, own01.test, ...) to owner in two
+// blocks: all preorders, then all registrations.
+func (c *chain) ownMany(owner *wallet, n int) {
+	c.t.Helper()
+	var pre, reg []*wire.MsgTx
+	for i := 0; i < n; i++ {
+		fqn := fmt.Sprintf("own%02d.test", i)
+		pre = append(pre, c.tx(owner, '?', preorderPayload(fqn, owner, owner, c.ch()), to(owner, 1000), burn(cheapPrice)))
+		reg = append(reg, c.tx(owner, ':', registerPayload(fqn), to(owner, 1000)))
+	}
+	c.mustMine(pre...)
+	c.mustMine(reg...)
+}
+
 // bigNat is a tiny non-negative big integer in base 2^32, enough for the
 // base-40 arithmetic of preorder hashes without reusing nameop's code.
 type bigNat struct{ limbs []uint32 } // little-endian

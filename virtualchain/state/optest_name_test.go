@@ -229,6 +229,10 @@ func TestNameTransfer(t *testing.T) {
 		{name: "multisig owner before epoch 2", ok: false,
 			setup: func(c *chain) { c.mustMine(xfer(c, bob, '>', c.ch(), msig)) },
 			block: func(c *chain) []*wire.MsgTx { return one(xfer(c, msig, '>', c.ch(), carol)) }},
+		{name: "recipient owning 24 names", ok: true, setup: func(c *chain) { c.ownMany(carol, 24) },
+			block: func(c *chain) []*wire.MsgTx { return one(xfer(c, bob, '>', c.ch(), carol)) }},
+		{name: "recipient owning 25 names", ok: false, setup: func(c *chain) { c.ownMany(carol, 25) },
+			block: func(c *chain) []*wire.MsgTx { return one(xfer(c, bob, '>', c.ch(), carol)) }},
 		{name: "multisig recipient before epoch 2", ok: true,
 			block: func(c *chain) []*wire.MsgTx { return one(xfer(c, bob, '>', c.ch(), msig)) }},
 	})

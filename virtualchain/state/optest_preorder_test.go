@@ -194,6 +194,22 @@ func TestNameRegistration(t *testing.T) {
 			}},
 	})
 
+	// The recipient may own at most 25 names.
+	extra := func(n int) func(c *chain) {
+		return func(c *chain) {
+			c.ownMany(carol, n)
+			preorder(c, "extra.test", alice, carol, cheapPrice)
+		}
+	}
+	opSuite{net: net1, base: ready}.run(t, []opCase{
+		{name: "recipient owning 24 names", ok: true, setup: extra(24), block: func(c *chain) []*wire.MsgTx {
+			return one(c.tx(alice, ':', registerPayload("extra.test"), to(carol, 1000)))
+		}},
+		{name: "recipient owning 25 names", ok: false, setup: extra(25), block: func(c *chain) []*wire.MsgTx {
+			return one(c.tx(alice, ':', registerPayload("extra.test"), to(carol, 1000)))
+		}},
+	})
+
 	// The namespace must be ready, and have been ready when the name was
 	// preordered.
 	opSuite{net: net1}.run(t, []opCase{

@@ -63,6 +63,8 @@ func TestTokenTransfer(t *testing.T) {
 			block: func(c *chain) []*wire.MsgTx { return one(send(c, alice, carol, "STACKS", 0)) }},
 		{name: "to itself", ok: false, check: untouched,
 			block: func(c *chain) []*wire.MsgTx { return one(send(c, alice, alice, "STACKS", 400)) }},
+		{name: "2^64-1", ok: false, check: untouched,
+			block: func(c *chain) []*wire.MsgTx { return one(send(c, alice, carol, "STACKS", 1<<64-1)) }},
 		{name: "sender has no account", ok: false,
 			block: func(c *chain) []*wire.MsgTx { return one(send(c, carol, alice, "STACKS", 1)) }},
 		{name: "token type the sender holds none of", ok: false, check: untouched,
@@ -163,6 +165,18 @@ func TestTokenPayments(t *testing.T) {
 			block: func(c *chain) []*wire.MsgTx {
 				return one(stxPreorder(c, "foo.test", alice, bob, 1000, "STACKS", to(carol, 5500)))
 			}},
+		// v1 kept a NUL-only token type as '' (not None), so the preorder
+		// takes the token branch and finds no account of type ''.
+		{name: "preorder with token fields but no token type", ok: false, check: balances(map[*wallet]int64{alice: 1000}),
+			block: func(c *chain) []*wire.MsgTx {
+				return one(stxPreorder(c, "foo.test", alice, bob, 0, "", burn(cheapPrice)))
+			}},
+		// Python compares the full 64-bit amount with the balance; it must
+		// not wrap to a negative number that every balance covers.
+		{name: "preorder paying 2^64-1 STX", ok: false, check: balances(map[*wallet]int64{alice: 1000}),
+			block: func(c *chain) []*wire.MsgTx {
+				return one(stxPreorder(c, "foo.test", alice, bob, 1<<64-1, "STACKS", burn(5500)))
+			}},
 		{name: "registration paid with exactly the STX price", ok: true,
 			setup: func(c *chain) { c.mustMine(stxPreorder(c, "foo.test", bob, bob, cheapStx, "STACKS", burn(5500))) },
 			block: func(c *chain) []*wire.MsgTx { return one(c.tx(bob, ':', registerPayload("foo.test"), to(bob, 1000))) }},
@@ -196,6 +210,8 @@ func TestTokenPayments(t *testing.T) {
 		{name: "renewal with a value hash but no token count", ok: false, block: func(c *chain) []*wire.MsgTx {
 			return one(renew(c, bob, bob, burn(5500), registerPayload("foo.test", valueHash("zf"))))
 		}},
+		{name: "renewal paying 2^64-1 STX", ok: false, check: balances(map[*wallet]int64{bob: cheapStx}),
+			block: func(c *chain) []*wire.MsgTx { return one(renewSTX(c, 1<<64-1)) }},
 		{name: "renewal paying BTC", ok: true, check: balances(map[*wallet]int64{bob: cheapStx}),
 			block: func(c *chain) []*wire.MsgTx { return one(renew(c, bob, bob, burn(2000), registerPayload("foo.test"))) }},
 	})
@@ -212,6 +228,8 @@ func TestTokenPayments(t *testing.T) {
 		}},
 		{name: "namespace preorder paying more than the balance", ok: false, check: balances(map[*wallet]int64{alice: 1000}),
 			block: func(c *chain) []*wire.MsgTx { return one(nsPre(c, alice, 1001, burn(5500))) }},
+		{name: "namespace preorder paying 2^64-1 STX", ok: false, check: balances(map[*wallet]int64{alice: 1000}),
+			block: func(c *chain) []*wire.MsgTx { return one(nsPre(c, alice, 1<<64-1, burn(5500))) }},
 		{name: "namespace preorder paying STX must burn", ok: false, check: balances(map[*wallet]int64{dave: 10 * stxPrice}),
 			block: func(c *chain) []*wire.MsgTx { return one(nsPre(c, dave, stxPrice, to(carol, 5500))) }},
 		{name: "reveal after paying the STX price", ok: true,
@@ -240,9 +258,10 @@ func TestNamespaceVersions(t *testing.T) {
 			c.mustMine(c.tx(carol, '?', preorderPayload("foo.test", carol, bob, c.ch()), to(carol, 1000), fee))
 		}
 	}
-	late := func(fee *wire.TxOut) func(c *chain) {
+	// registerAt puts the preorder in the block before h.
+	registerAt := func(h uint64, fee *wire.TxOut) func(c *chain) {
 		return func(c *chain) {
-			c.skipTo(301 + testReceiveFees)
+			c.skipTo(h - 1)
 			pre(fee)(c)
 		}
 	}
@@ -254,9 +273,13 @@ func TestNamespaceVersions(t *testing.T) {
 			block: func(c *chain) []*wire.MsgTx { return one(reg(c, carol)) }},
 		{name: "v2 fee to the creator, short", ok: false, setup: pre(to(alice, price-1)),
 			block: func(c *chain) []*wire.MsgTx { return one(reg(c, carol)) }},
-		{name: "v2 fee burnt after the period", ok: true, setup: late(burn(price)),
+		{name: "v2 fee to the creator in the period's last block", ok: true, setup: registerAt(301+testReceiveFees, to(alice, price)),
 			block: func(c *chain) []*wire.MsgTx { return one(reg(c, carol)) }},
-		{name: "v2 fee to the creator after the period", ok: false, setup: late(to(alice, price)),
+		{name: "v2 fee burnt in the period's last block", ok: false, setup: registerAt(301+testReceiveFees, burn(price)),
+			block: func(c *chain) []*wire.MsgTx { return one(reg(c, carol)) }},
+		{name: "v2 fee burnt after the period", ok: true, setup: registerAt(302+testReceiveFees, burn(price)),
+			block: func(c *chain) []*wire.MsgTx { return one(reg(c, carol)) }},
+		{name: "v2 fee to the creator after the period", ok: false, setup: registerAt(302+testReceiveFees, to(alice, price)),
 			block: func(c *chain) []*wire.MsgTx { return one(reg(c, carol)) }},
 	})
 
