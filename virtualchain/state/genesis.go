@@ -164,6 +164,43 @@ func (a *GenesisAccount) vesting() []vestingEntry {
 	return out
 }
 
+// metaGenesis marks, in the batch that seeded them, that the genesis
+// balances are in the database.
+const metaGenesis = "genesis"
+
+// tokenGenesis seeds the genesis file in this block unless an earlier block
+// did. v1 loaded it when the database was created, before the first block;
+// a replay that reached the token epoch without the file (and stopped there
+// with ErrNeedTokenGenesis) seeds it in the first block it applies with the
+// file, crediting at once the unlocks v1 would have credited by then. No
+// operation reads an account before the token epoch, so the late seeding
+// leaves every later check as v1 saw it.
+func (b *block) tokenGenesis(path string) error {
+	if _, done, err := b.ov.get(strKey(pfxMeta, metaGenesis)); err != nil || done {
+		return err
+	}
+	accts, err := LoadGenesis(path)
+	if err != nil {
+		return err
+	}
+	if err := b.seedGenesis(accts); err != nil {
+		return err
+	}
+	if first := int64(b.m.p.FirstBlock); b.height > first {
+		b.m.log.Warn().Int64("height", b.height).Msg("seeding the token genesis late: the replay so far ran without it")
+		for _, a := range accts {
+			for _, v := range a.vesting() {
+				if int64(v.height) > first && int64(v.height) <= b.height {
+					if err := b.credit(payment(v.address, v.units, v.amount)); err != nil {
+						return err
+					}
+				}
+			}
+		}
+	}
+	return b.ov.put(strKey(pfxMeta, metaGenesis), []byte{1})
+}
+
 // seedGenesis credits the genesis balances and stores the vesting schedule
 // in the first block's overlay, so they are part of that block's batch and
 // undo record.

@@ -235,12 +235,8 @@ func (m *Machine) ApplyBlock(height uint64, hash string, txs []*nameop.Tx) (*Res
 		return nil, fmt.Errorf("%w (height %d): pass --token-genesis FILE", ErrNeedTokenGenesis, ts)
 	}
 	b := &block{m: m, ov: newOverlay(m.db), height: int64(height), last: int64(height) - 1, feats: m.p.Features(height)}
-	if height == m.p.FirstBlock && m.opts.TokenGenesis != "" {
-		accts, err := LoadGenesis(m.opts.TokenGenesis)
-		if err != nil {
-			return nil, err
-		}
-		if err := b.seedGenesis(accts); err != nil {
+	if m.opts.TokenGenesis != "" {
+		if err := b.tokenGenesis(m.opts.TokenGenesis); err != nil {
 			return nil, err
 		}
 	}

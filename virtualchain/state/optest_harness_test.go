@@ -194,21 +194,27 @@ func newChain(t testing.TB, p *params.Params, genesis []genesisRow) *chain {
 	dir := t.TempDir()
 	opts := Options{Logger: zerolog.Nop()}
 	if genesis != nil {
-		raw, err := json.Marshal(genesis)
-		if err != nil {
-			t.Fatal(err)
-		}
-		path := filepath.Join(dir, "genesis.json")
-		if err := os.WriteFile(path, raw, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		opts.TokenGenesis = path
+		opts.TokenGenesis = writeGenesis(t, genesis)
 	}
 	c := &chain{t: t, p: p, dir: filepath.Join(dir, "db"), opts: opts, prevouts: map[wire.OutPoint][]byte{},
 		net: nameop.Network{Magic: p.Magic, P2PKHVersion: p.P2PKHVersion, P2SHVersion: p.P2SHVersion}}
 	c.open()
 	t.Cleanup(func() { c.m.Close() })
 	return c
+}
+
+// writeGenesis writes rows as a token genesis file and returns its path.
+func writeGenesis(t testing.TB, rows []genesisRow) string {
+	t.Helper()
+	raw, err := json.Marshal(rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "genesis.json")
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
 
 func (c *chain) open() {

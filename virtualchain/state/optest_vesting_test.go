@@ -1,10 +1,13 @@
 package state
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/atlasd/atlasd/virtualchain/params"
 )
 
 // TestLoadGenesisVesting checks the genesis file's vesting schedule and the
@@ -174,6 +177,42 @@ func TestVesting(t *testing.T) {
 		c.skipTo(310)
 		if got, _ := c.balance(alice.addr, "STACKS"); got != 750 {
 			t.Fatalf("after reopen and block 309: balance %d, want 750", got)
+		}
+	})
+
+	// An operator who replays up to the token epoch without the genesis
+	// file, stops at ErrNeedTokenGenesis and restarts with it must end up
+	// where a replay with the file from the start is: balances seeded and
+	// every unlock up to the current block credited before its operations.
+	t.Run("genesis file first given at the token epoch", func(t *testing.T) {
+		net := func() *params.Params { return epochNet(t, 3, 310) }
+		late := newChain(t, net(), nil)
+		late.skipTo(310)
+		if _, err := late.m.ApplyBlock(310, "", nil); !errors.Is(err, ErrNeedTokenGenesis) {
+			t.Fatalf("block 310 without the genesis file: %v", err)
+		}
+		late.opts.TokenGenesis = writeGenesis(t, vestingGenesis())
+		late.reopen()
+		tx := send(late, alice, carol, "STACKS", 750)
+		if res := late.mine(tx); !accepted(res, tx) {
+			t.Fatal("the first token block cannot spend the genesis balance and its unlocks")
+		}
+		early := newChain(t, net(), vestingGenesis())
+		early.skipTo(310)
+		early.mustMine(send(early, alice, carol, "STACKS", 750))
+		for _, c := range []*chain{late, early} {
+			c.skipTo(315)
+		}
+		a, err := late.m.Digest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := early.m.Digest()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a != b {
+			t.Fatal("state seeded at the token epoch differs from state seeded at the first block")
 		}
 	})
 
