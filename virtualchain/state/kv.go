@@ -32,6 +32,9 @@ type overlay struct {
 	// rows caches decoded records of the current overlay state; a write to
 	// a key drops its entry. Cached records are shared and never mutated.
 	rows map[string]rec
+	// shared, when set, is the machine's cache of committed values across
+	// blocks, consulted before Pebble.
+	shared *readCache
 }
 
 type baseRead struct {
@@ -70,20 +73,29 @@ func (o *overlay) getBase(key []byte) ([]byte, bool, error) {
 	if r, ok := o.reads[string(key)]; ok {
 		return r.val, r.exists, nil
 	}
+	if o.shared != nil {
+		if r, ok := o.shared.get(key); ok {
+			o.reads[string(key)] = r
+			return r.val, r.exists, nil
+		}
+	}
+	var r baseRead
 	v, closer, err := o.base.Get(key)
-	if errors.Is(err, pebble.ErrNotFound) {
-		o.reads[string(key)] = baseRead{}
-		return nil, false, nil
-	}
-	if err != nil {
+	switch {
+	case errors.Is(err, pebble.ErrNotFound):
+	case err != nil:
 		return nil, false, fmt.Errorf("state: read %q: %w", key, err)
+	default:
+		r = baseRead{val: append([]byte(nil), v...), exists: true}
+		if err := closer.Close(); err != nil {
+			return nil, false, err
+		}
 	}
-	out := append([]byte(nil), v...)
-	if err := closer.Close(); err != nil {
-		return nil, false, err
+	o.reads[string(key)] = r
+	if o.shared != nil {
+		o.shared.set(string(key), r)
 	}
-	o.reads[string(key)] = baseRead{val: out, exists: true}
-	return out, true, nil
+	return r.val, r.exists, nil
 }
 
 func (o *overlay) touch(key []byte) error {
@@ -176,6 +188,15 @@ func (o *overlay) flush(b *pebble.Batch) error {
 		}
 	}
 	return nil
+}
+
+// publish records the overlay's writes in the machine's cache once they
+// are committed.
+func (o *overlay) publish(c *readCache) {
+	for _, k := range o.order {
+		w := o.writes[k]
+		c.set(k, baseRead{val: w.val, exists: !w.del})
+	}
 }
 
 // encodeUndo serializes the undo entries: a count, then per entry the key,
