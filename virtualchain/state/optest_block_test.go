@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/btcsuite/btcd/wire"
+
+	"github.com/atlasd/atlasd/virtualchain/params"
 )
 
 // TestSameBlockCollisions covers blockstack-v1.md §2.2: state-creating
@@ -160,4 +162,40 @@ func TestConsensusHashWindow(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSenderTypes covers which funding outputs may send an operation
+// (blockstack-v1.md §1.2 item 7): every input must be funded by a p2pkh or
+// p2sh output, in every epoch; anything else makes v1 ignore the whole
+// transaction. Which senders may own or move names is epoch-gated
+// separately (multisig from epoch 2, see the registration and transfer
+// tests).
+func TestSenderTypes(t *testing.T) {
+	segwit := newSegwitWallet("segwit")
+	p2pk := &wallet{label: "p2pk", script: append(push(carol.pub), 0xac), pub: carol.pub}
+	pre := func(c *chain, from *wallet) *wire.MsgTx {
+		return c.tx(from, '?', preorderPayload("foo.test", from, bob, c.ch()), to(from, 1000), burn(cheapPrice))
+	}
+	for _, epoch := range []int{1, 4} {
+		opSuite{net: func(t testing.TB) *params.Params { return epochNet(t, epoch) }, genesis: tokenGenesis()}.run(t, []opCase{
+			{name: "epoch " + itoa(int64(epoch)) + ": p2pkh", ok: true, block: func(c *chain) []*wire.MsgTx { return one(pre(c, alice)) }},
+			{name: "epoch " + itoa(int64(epoch)) + ": p2sh", ok: true, block: func(c *chain) []*wire.MsgTx { return one(pre(c, msig)) }},
+			{name: "epoch " + itoa(int64(epoch)) + ": p2wpkh", ok: false, block: func(c *chain) []*wire.MsgTx { return one(pre(c, segwit)) },
+				check: func(t *testing.T, c *chain, res *Result) {
+					if res.Rejected != 0 {
+						t.Fatalf("an ignored transaction was counted as a rejected operation")
+					}
+				}},
+			{name: "epoch " + itoa(int64(epoch)) + ": second input p2pk", ok: false, block: func(c *chain) []*wire.MsgTx {
+				tx := pre(c, alice)
+				c.addInput(tx, p2pk)
+				return one(tx)
+			}},
+			{name: "epoch " + itoa(int64(epoch)) + ": second input p2sh", ok: true, block: func(c *chain) []*wire.MsgTx {
+				tx := pre(c, alice)
+				c.addInput(tx, msig)
+				return one(tx)
+			}},
+		})
+	}
 }

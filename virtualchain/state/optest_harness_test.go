@@ -6,10 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/btcsuite/btcd/btcec/v2"
@@ -112,11 +110,12 @@ func epochNet(t testing.TB, start int, next ...uint64) *params.Params {
 // wallet is one funding key: a p2pkh output of a compressed key, or a p2sh
 // output of a 1-of-1 multisig script.
 type wallet struct {
-	label  string
-	pub    []byte
-	script []byte
-	addr   string
-	redeem []byte
+	label   string
+	pub     []byte
+	script  []byte
+	addr    string
+	redeem  []byte
+	witness bool
 }
 
 func keyFromSeed(seed string) *btcec.PrivateKey {
@@ -151,6 +150,12 @@ func newMultisigWallet(label string) *wallet {
 	return &wallet{label: label, script: p2shScript(h), addr: base58.CheckEncode(h, 0xc4), redeem: redeem}
 }
 
+// newSegwitWallet is a p2wpkh output, which v1 never accepted as a sender.
+func newSegwitWallet(label string) *wallet {
+	pub := keyFromSeed(label).PubKey().SerializeCompressed()
+	return &wallet{label: label, pub: pub, script: append([]byte{0x00, 0x14}, btcutil.Hash160(pub)...), witness: true}
+}
+
 func (w *wallet) scriptHex() string { return hex.EncodeToString(w.script) }
 
 // sigScript spends the wallet's output. Nothing checks signatures, so a
@@ -158,6 +163,9 @@ func (w *wallet) scriptHex() string { return hex.EncodeToString(w.script) }
 // script) is real, which is what v1's sender_pubkey search looks at.
 func (w *wallet) sigScript() []byte {
 	sig := append([]byte{0x30, 0x44}, make([]byte, 69)...)
+	if w.witness {
+		return nil
+	}
 	if w.redeem != nil {
 		return append(append([]byte{0x00}, push(sig)...), push(w.redeem)...)
 	}
@@ -277,6 +285,15 @@ func (c *chain) tx(from *wallet, opcode byte, payload []byte, outs ...*wire.TxOu
 	return tx
 }
 
+// addInput adds an input spending a fresh output of from, after the
+// existing ones.
+func (c *chain) addInput(tx *wire.MsgTx, from *wallet) {
+	c.seq++
+	op := wire.OutPoint{Hash: chainhash.Hash(sha256.Sum256(binary.BigEndian.AppendUint32([]byte("funding"), c.seq)))}
+	c.prevouts[op] = from.script
+	tx.AddTxIn(wire.NewTxIn(&op, from.sigScript(), nil))
+}
+
 // to pays v to w; burn pays v to the network's burn address.
 func to(w *wallet, v int64) *wire.TxOut { return wire.NewTxOut(v, w.script) }
 func burn(v int64) *wire.TxOut          { return wire.NewTxOut(v, p2pkhScript(make([]byte, 20))) }
@@ -384,197 +401,6 @@ func (c *chain) balance(addr, units string) (int64, bool) {
 		return 0, false
 	}
 	return accountBalance(a), true
-}
-
-// Payload builders, one per operation (blockstack-v1.md §1.4).
-
-func unhex(s string) []byte {
-	b, err := hex.DecodeString(s)
-	if err != nil {
-		panic(fmt.Sprintf("optest: bad hex %q", s))
-	}
-	return b
-}
-
-func u64(v uint64) []byte { return binary.BigEndian.AppendUint64(nil, v) }
-
-// units19 is a NUL-padded 19-byte token type field.
-func units19(s string) []byte { return append([]byte(s), make([]byte, 19-len(s))...) }
-
-// hashName is the preorder hash H160(b40(fqn) || script || address text),
-// computed here from the spec rather than with nameop.HashName.
-func hashName(fqn string, from *wallet, addr string) []byte {
-	n := newBig(0)
-	for _, ch := range []byte(fqn) {
-		n.mulAdd(40, strings.IndexByte("0123456789abcdefghijklmnopqrstuvwxyz-_.+", ch))
-	}
-	h := n.hex()
-	if len(h)%2 == 1 {
-		h = "0" + h
-	}
-	buf := append(append(unhex(h), from.script...), addr...)
-	return btcutil.Hash160(buf)
-}
-
-func hash128(s string) []byte {
-	sum := sha256.Sum256([]byte(s))
-	return sum[:16]
-}
-
-func preorderPayload(fqn string, from, owner *wallet, ch string) []byte {
-	return append(hashName(fqn, from, owner.addr), unhex(ch)...)
-}
-
-func nsPreorderPayload(id string, from, revealer *wallet, ch string) []byte {
-	return append(hashName(id, from, revealer.addr), unhex(ch)...)
-}
-
-// nsRules are a namespace's reveal parameters.
-type nsRules struct {
-	lifetime          uint32
-	coeff, base       byte
-	buckets           [16]byte
-	nonalpha, novowel byte
-	version           uint16
-}
-
-func (r nsRules) payload(id string) []byte {
-	p := binary.BigEndian.AppendUint32(nil, r.lifetime)
-	p = append(p, r.coeff, r.base)
-	for i := 0; i < 16; i += 2 {
-		p = append(p, r.buckets[i]<<4|r.buckets[i+1])
-	}
-	p = append(p, r.nonalpha<<4|r.novowel)
-	p = binary.BigEndian.AppendUint16(p, r.version)
-	return append(p, id...)
-}
-
-func flatBuckets(e byte) (b [16]byte) {
-	for i := range b {
-		b[i] = e
-	}
-	return b
-}
-
-// cheapRules price every name at 2 * 10^2 * 100 = 20000 satoshis before
-// discounts and let names live 1000 blocks.
-var cheapRules = nsRules{lifetime: 1000, coeff: 2, base: 10, buckets: flatBuckets(2), nonalpha: 1, novowel: 1, version: 1}
-
-const cheapPrice = 20000
-
-// registerPayload is a name followed, when vh is given, by the 37-byte
-// padding and the value hash of epoch 3 and later.
-func registerPayload(fqn string, vh ...string) []byte {
-	if len(vh) == 0 {
-		return []byte(fqn)
-	}
-	p := append([]byte(fqn), make([]byte, 37-len(fqn))...)
-	return append(p, unhex(vh[0])...)
-}
-
-func updatePayload(fqn, ch, vh string) []byte {
-	return append(hash128(fqn+ch), unhex(vh)...)
-}
-
-func transferPayload(keep bool, fqn, ch string) []byte {
-	d := byte('~')
-	if keep {
-		d = '>'
-	}
-	return append(append([]byte{d}, hash128(fqn)...), unhex(ch)...)
-}
-
-func tokenTransferPayload(ch, units string, amount uint64) []byte {
-	return append(append(unhex(ch), units19(units)...), u64(amount)...)
-}
-
-// valueHash returns a distinct 20-byte hash per label.
-func valueHash(label string) string {
-	return hex.EncodeToString(btcutil.Hash160([]byte(label)))
-}
-
-// vhOut is NAME_IMPORT's third output: a p2pkh output of the value hash.
-func vhOut(vh string) *wire.TxOut { return wire.NewTxOut(5500, p2pkhScript(unhex(vh))) }
-
-// Shared setups.
-
-// nsPrice is what the namespace preorder pays: at least the price of any
-// 2..19 character ID in every epoch's BTC table (40 BTC).
-const nsPrice = 40 * 100000000
-
-// readyNamespace preorders, reveals and readies id with rules in three
-// blocks; the revealer signs imports and READY. In epochs where namespaces
-// cost STX the preorderer pays stx tokens from its genesis account.
-func (c *chain) readyNamespace(id string, r nsRules, preorderer, revealer *wallet, stx ...uint64) {
-	c.t.Helper()
-	c.revealNamespace(id, r, preorderer, revealer, stx...)
-	c.mustMine(c.tx(revealer, '!', append([]byte{'.'}, id...)))
-}
-
-// revealNamespace is readyNamespace without the READY.
-func (c *chain) revealNamespace(id string, r nsRules, preorderer, revealer *wallet, stx ...uint64) {
-	c.t.Helper()
-	p := nsPreorderPayload(id, preorderer, revealer, c.ch())
-	if c.p.Features(c.next()).Has(params.StacksBuyNamespaces) {
-		if len(stx) == 0 {
-			c.t.Fatal("revealNamespace: this epoch needs a STX fee")
-		}
-		p = append(p, u64(stx[0])...)
-	}
-	c.mustMine(c.tx(preorderer, '*', p, to(preorderer, 1000), burn(nsPrice)))
-	c.mustMine(c.tx(preorderer, '&', r.payload(id), to(revealer, 1000), to(preorderer, 1000)))
-}
-
-// register preorders fqn from payer for owner and registers it in the next
-// block, paying fee satoshis.
-func (c *chain) register(fqn string, payer, owner *wallet, fee int64) {
-	c.t.Helper()
-	c.mustMine(c.tx(payer, '?', preorderPayload(fqn, payer, owner, c.ch()), to(payer, 1000), burn(fee)))
-	c.mustMine(c.tx(payer, ':', registerPayload(fqn), to(owner, 1000)))
-}
-
-// ownMany registers n names (own00.test, own01.test, ...) to owner in two
-// blocks: all preorders, then all registrations.
-func (c *chain) ownMany(owner *wallet, n int) {
-	c.t.Helper()
-	var pre, reg []*wire.MsgTx
-	for i := 0; i < n; i++ {
-		fqn := fmt.Sprintf("own%02d.test", i)
-		pre = append(pre, c.tx(owner, '?', preorderPayload(fqn, owner, owner, c.ch()), to(owner, 1000), burn(cheapPrice)))
-		reg = append(reg, c.tx(owner, ':', registerPayload(fqn), to(owner, 1000)))
-	}
-	c.mustMine(pre...)
-	c.mustMine(reg...)
-}
-
-// bigNat is a tiny non-negative big integer in base 2^32, enough for the
-// base-40 arithmetic of preorder hashes without reusing nameop's code.
-type bigNat struct{ limbs []uint32 } // little-endian
-
-func newBig(v uint32) *bigNat { return &bigNat{limbs: []uint32{v}} }
-
-func (n *bigNat) mulAdd(m uint32, a int) {
-	carry := uint64(a)
-	for i, l := range n.limbs {
-		v := uint64(l)*uint64(m) + carry
-		n.limbs[i] = uint32(v)
-		carry = v >> 32
-	}
-	if carry != 0 {
-		n.limbs = append(n.limbs, uint32(carry))
-	}
-}
-
-func (n *bigNat) hex() string {
-	var sb strings.Builder
-	for i := len(n.limbs) - 1; i >= 0; i-- {
-		fmt.Fprintf(&sb, "%08x", n.limbs[i])
-	}
-	s := strings.TrimLeft(sb.String(), "0")
-	if s == "" {
-		return "0"
-	}
-	return s
 }
 
 // opCase is one table row of a per-operation test: optional setup on top
