@@ -24,7 +24,7 @@ type readCache struct {
 // written once and then read rarely or by scans, so caching them would only
 // push the rows out.
 var cachedPrefixes = [256]bool{
-	pfxName: true, pfxNamespace: true, pfxPreorder: true, pfxSender: true, pfxHash128: true,
+	pfxName: true, pfxNamespace: true, pfxPreorder: true, pfxHash128: true,
 	pfxNamePreorder: true, pfxNSPreorder: true, pfxKeychain: true, pfxAccount: true, pfxMeta: true,
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"strings"
 
 	"github.com/cockroachdb/pebble"
 )
@@ -35,6 +36,12 @@ type overlay struct {
 	// shared, when set, is the machine's cache of committed values across
 	// blocks, consulted before Pebble.
 	shared *readCache
+	// empty, when set, marks key prefixes (first bytes) that have no
+	// committed key at all, so scans of them need no Pebble iterator.
+	empty *prefixSet
+	// senders, when set, answers reads of sender index keys, which are
+	// always stored empty.
+	senders senderIndex
 }
 
 type baseRead struct {
@@ -72,6 +79,11 @@ func (o *overlay) get(key []byte) ([]byte, bool, error) {
 func (o *overlay) getBase(key []byte) ([]byte, bool, error) {
 	if r, ok := o.reads[string(key)]; ok {
 		return r.val, r.exists, nil
+	}
+	if o.senders != nil && len(key) > 0 && key[0] == pfxSender {
+		r := baseRead{exists: o.senders.has(key)}
+		o.reads[string(key)] = r
+		return nil, r.exists, nil
 	}
 	if o.shared != nil {
 		if r, ok := o.shared.get(key); ok {
@@ -130,16 +142,58 @@ func (o *overlay) del(key []byte) error {
 	return nil
 }
 
+// putNew writes a key that the committed state cannot hold: one keyed by a
+// height above the tip (a consensus hash, block hash or history entry of
+// the block being applied) or by a chunk slot past the last. Such keys are
+// only ever written by their own block and removed again by its rollback,
+// so their undo entry is "absent" without a read. A test checks the
+// invariant after every block, rollback and reopen of the scenarios.
+func (o *overlay) putNew(key, val []byte) {
+	k := string(key)
+	if _, ok := o.writes[k]; !ok {
+		o.undo = append(o.undo, undoEntry{key: append([]byte(nil), key...)})
+		o.order = append(o.order, k)
+		o.reads[k] = baseRead{}
+	}
+	o.writes[k] = write{val: append([]byte(nil), val...)}
+	delete(o.rows, k)
+}
+
 // scan calls fn for every live key with the prefix, in key order, merging
 // committed keys with this block's writes.
 func (o *overlay) scan(prefix []byte, fn func(k, v []byte) error) error {
+	seen := map[string]bool{}
+	var items []kvp
+	if o.empty == nil || len(prefix) == 0 || !o.empty[prefix[0]] {
+		var err error
+		if items, err = o.scanBase(prefix, seen, items); err != nil {
+			return err
+		}
+	}
+	for k, w := range o.writes {
+		if seen[k] || w.del || !strings.HasPrefix(k, string(prefix)) {
+			continue
+		}
+		items = append(items, kvp{[]byte(k), w.val})
+	}
+	sort.Slice(items, func(i, j int) bool { return bytes.Compare(items[i].k, items[j].k) < 0 })
+	for _, it := range items {
+		if err := fn(it.k, it.v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type kvp struct{ k, v []byte }
+
+// scanBase appends the committed keys with the prefix to items, taking this
+// block's writes over them and noting those in seen.
+func (o *overlay) scanBase(prefix []byte, seen map[string]bool, items []kvp) ([]kvp, error) {
 	it, err := o.base.NewIter(&pebble.IterOptions{LowerBound: prefix, UpperBound: prefixEnd(prefix)})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	seen := map[string]bool{}
-	type kvp struct{ k, v []byte }
-	var items []kvp
 	for it.First(); it.Valid(); it.Next() {
 		k := string(it.Key())
 		if w, ok := o.writes[k]; ok {
@@ -153,24 +207,9 @@ func (o *overlay) scan(prefix []byte, fn func(k, v []byte) error) error {
 	}
 	if err := it.Error(); err != nil {
 		it.Close()
-		return err
+		return nil, err
 	}
-	if err := it.Close(); err != nil {
-		return err
-	}
-	for k, w := range o.writes {
-		if seen[k] || w.del || !bytes.HasPrefix([]byte(k), prefix) {
-			continue
-		}
-		items = append(items, kvp{[]byte(k), w.val})
-	}
-	sort.Slice(items, func(i, j int) bool { return bytes.Compare(items[i].k, items[j].k) < 0 })
-	for _, it := range items {
-		if err := fn(it.k, it.v); err != nil {
-			return err
-		}
-	}
-	return nil
+	return items, it.Close()
 }
 
 // flush writes the overlay into b in first-touch order.
@@ -190,13 +229,56 @@ func (o *overlay) flush(b *pebble.Batch) error {
 	return nil
 }
 
-// publish records the overlay's writes in the machine's cache once they
-// are committed.
-func (o *overlay) publish(c *readCache) {
+// publish records the overlay's writes in the machine's read cache, sender
+// and hash indexes and empty-prefix set once they are committed.
+func (o *overlay) publish(c *readCache, x senderIndex, hx hashIndex, empty *prefixSet) {
 	for _, k := range o.order {
+		if k == "" {
+			continue
+		}
 		w := o.writes[k]
 		c.set(k, baseRead{val: w.val, exists: !w.del})
+		switch k[0] {
+		case pfxSender:
+			x.apply([]byte(k), !w.del)
+		case pfxConsensusRev:
+			hx.apply([]byte(k), !w.del, w.val)
+		}
+		if !w.del {
+			empty[k[0]] = false
+		}
 	}
+}
+
+// prefixSet marks first key bytes. As the machine's empty set it only ever
+// loses members between opens (a write may fill a prefix, and deletes are
+// not tracked), so a member is certainly empty.
+type prefixSet [256]bool
+
+// loadEmpty marks every first byte under which base holds no key.
+func (e *prefixSet) loadEmpty(base reader) error {
+	for i := range e {
+		e[i] = true
+	}
+	it, err := base.NewIter(nil)
+	if err != nil {
+		return err
+	}
+	// One seek per prefix in use: after a key with first byte c, jump to
+	// c+1.
+	for ok := it.First(); ok; {
+		c := it.Key()[0]
+		e[c] = false
+		if c == 0xff {
+			break
+		}
+		ok = it.SeekGE([]byte{c + 1})
+	}
+	if err := it.Error(); err != nil {
+		it.Close()
+		return err
+	}
+	return it.Close()
 }
 
 // encodeUndo serializes the undo entries: a count, then per entry the key,

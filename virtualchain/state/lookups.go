@@ -207,26 +207,23 @@ func (b *block) getNamespaceReveal(id string) (rec, error) {
 // unexpired names whose row has this sender, in name order.
 func (b *block) namesBySender(sender string, cb int64) ([]string, error) {
 	var names []string
-	prefix := pairKey(pfxSender, sender, "")
-	err := b.ov.scan(prefix, func(k, _ []byte) error {
-		name := string(k[len(prefix):])
+	for _, name := range b.ov.namesOf(b.m.senders, sender) {
 		row, err := b.nameRow(name)
-		if err != nil || row == nil {
-			return err
+		if err != nil {
+			return nil, err
 		}
-		if str(row, "sender") != sender || truthy(row, "revoked") {
-			return nil
+		if row == nil || str(row, "sender") != sender || truthy(row, "revoked") {
+			continue
 		}
 		ok, err := b.unexpired(row, cb)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if ok {
 			names = append(names, name)
 		}
-		return nil
-	})
-	return names, err
+	}
+	return names, nil
 }
 
 // getNamePreorder is namedb_get_name_preorder(hash, cb): a stored NAME_PREORDER
@@ -336,8 +333,7 @@ func (b *block) blockFromConsensus(ch string) (bool, error) {
 			return true, nil
 		}
 	}
-	_, ok, err := b.ov.get(strKey(pfxConsensusRev, ch))
-	return ok, err
+	return b.knownHash(ch), nil
 }
 
 // history returns a name's or namespace's history entries in (height,
@@ -366,6 +362,14 @@ func (b *block) history(id string) ([]rec, error) {
 func (b *block) saveHistory(id string, height int64, vtx int64, r rec) error {
 	for seq := uint32(0); ; seq++ {
 		k := historyKey(id, uint64(height), uint32(vtx), seq)
+		if height == b.height {
+			// Entries of the block being applied exist only in its overlay.
+			if _, ok := b.ov.writes[string(k)]; !ok {
+				b.ov.putNew(k, encodeRec(nil, r))
+				return nil
+			}
+			continue
+		}
 		_, ok, err := b.ov.get(k)
 		if err != nil {
 			return err

@@ -45,6 +45,12 @@ type Machine struct {
 	closed  bool
 	// cache holds committed values of recently used keys across blocks.
 	cache *readCache
+	// senders mirrors the committed sender index keys.
+	senders senderIndex
+	// empty holds key prefixes with no committed key.
+	empty prefixSet
+	// hashIdx mirrors the committed consensus hash -> height keys.
+	hashIdx hashIndex
 }
 
 // readCacheLimit bounds each generation of the cross-block read cache. A
@@ -68,7 +74,7 @@ func Open(dir string, p *params.Params, opts Options) (*Machine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state: open %s: %w", dir, err)
 	}
-	m := &Machine{p: p, db: db, dir: dir, opts: opts, log: opts.Logger, tip: int64(p.FirstBlock) - 1, cache: newReadCache(readCacheLimit)}
+	m := &Machine{p: p, db: db, dir: dir, opts: opts, log: opts.Logger, tip: int64(p.FirstBlock) - 1, cache: newReadCache(readCacheLimit), senders: senderIndex{}, hashIdx: hashIndex{}}
 	if err := m.load(); err != nil {
 		db.Close()
 		return nil, err
@@ -139,6 +145,15 @@ func (m *Machine) load() error {
 			return fmt.Errorf("state: corrupt tip record in %s: %w", m.dir, err)
 		}
 		m.tip, m.tipHash, m.slots = t.Height, t.Hash, t.Slots
+	}
+	if err := m.senders.load(m.db); err != nil {
+		return fmt.Errorf("state: sender index of %s: %w", m.dir, err)
+	}
+	if err := m.empty.loadEmpty(m.db); err != nil {
+		return err
+	}
+	if err := m.hashIdx.load(m.db); err != nil {
+		return fmt.Errorf("state: consensus hash index of %s: %w", m.dir, err)
 	}
 	it, err := m.db.NewIter(&pebble.IterOptions{LowerBound: []byte{pfxConsensus}, UpperBound: []byte{pfxConsensus + 1}})
 	if err != nil {
@@ -238,14 +253,10 @@ func (m *Machine) ApplyBlock(height uint64, hash string, txs []*nameop.Tx) (*Res
 		return nil, fmt.Errorf("%w (height %d): pass --token-genesis FILE", ErrNeedTokenGenesis, ts)
 	}
 	ov := newOverlay(m.db)
-	ov.shared = m.cache
+	ov.shared, ov.empty, ov.senders = m.cache, &m.empty, m.senders
 	b := &block{m: m, ov: ov, height: int64(height), last: int64(height) - 1, feats: m.p.Features(height)}
-	if height == m.p.FirstBlock && m.opts.TokenGenesis != "" {
-		accts, err := LoadGenesis(m.opts.TokenGenesis)
-		if err != nil {
-			return nil, err
-		}
-		if err := b.seedGenesis(accts); err != nil {
+	if m.opts.TokenGenesis != "" {
+		if err := b.tokenGenesis(m.opts.TokenGenesis); err != nil {
 			return nil, err
 		}
 	}
@@ -260,27 +271,16 @@ func (m *Machine) ApplyBlock(height uint64, hash string, txs []*nameop.Tx) (*Res
 	slots := m.slots
 	for i := range ann {
 		ann[i].Slot = slots
-		if err := b.ov.put(heightKey(pfxSlot, slots), encodeAnnouncement(ann[i])); err != nil {
-			return nil, err
-		}
+		b.ov.putNew(heightKey(pfxSlot, slots), encodeAnnouncement(ann[i]))
 		slots++
 	}
-	if err := b.ov.put(heightKey(pfxConsensus, height), []byte(ch)); err != nil {
-		return nil, err
-	}
-	if _, ok, err := b.ov.get(strKey(pfxConsensusRev, ch)); err != nil {
-		return nil, err
-	} else if !ok {
-		var hb [8]byte
-		binary.BigEndian.PutUint64(hb[:], height)
-		if err := b.ov.put(strKey(pfxConsensusRev, ch), hb[:]); err != nil {
-			return nil, err
-		}
+	b.ov.putNew(heightKey(pfxConsensus, height), []byte(ch))
+	if !b.knownHash(ch) {
+		// Not in the index, so no committed key either.
+		b.ov.putNew(strKey(pfxConsensusRev, ch), binary.BigEndian.AppendUint64(nil, height))
 	}
 	if hash != "" {
-		if err := b.ov.put(heightKey(pfxBlockHash, height), []byte(hash)); err != nil {
-			return nil, err
-		}
+		b.ov.putNew(heightKey(pfxBlockHash, height), []byte(hash))
 	}
 	if err := b.ov.put(strKey(pfxMeta, metaTip), encodeTip(tipRecord{Height: int64(height), Hash: hash, Slots: slots})); err != nil {
 		return nil, err
@@ -305,7 +305,8 @@ func (m *Machine) ApplyBlock(height uint64, hash string, txs []*nameop.Tx) (*Res
 	if err := batch.Commit(wo); err != nil {
 		return nil, fmt.Errorf("state: commit block %d: %w", height, err)
 	}
-	b.ov.publish(m.cache)
+	b.ov.publish(m.cache, m.senders, m.hashIdx, &m.empty)
+	m.empty[pfxUndo] = false // written into the batch directly
 	m.tip, m.tipHash, m.slots = int64(height), hash, slots
 	m.hashes = append(m.hashes, ch)
 	return &Result{Height: height, ConsensusHash: ch, OpsHash: opsHash, Accepted: ops, Rejected: rejected, Announcements: ann}, nil
@@ -359,6 +360,13 @@ func (m *Machine) Rollback(height uint64) error {
 			return fmt.Errorf("state: roll back block %d: %w", h, err)
 		}
 		batch.Close()
+		for _, e := range entries {
+			m.senders.apply(e.key, e.exists)
+			m.hashIdx.apply(e.key, e.exists, e.old)
+			if e.exists && len(e.key) > 0 {
+				m.empty[e.key[0]] = false
+			}
+		}
 		m.tip--
 		m.hashes = m.hashes[:len(m.hashes)-1]
 		if tv, ok, err := m.getRaw(strKey(pfxMeta, metaTip)); err != nil {
