@@ -75,10 +75,13 @@ func Default() Config {
 		LogLevel:  "info",
 		LogFormat: "auto",
 		Bitcoind: Bitcoind{
-			RPCHost:      "127.0.0.1:8332",
-			RPCCookie:    "~/.bitcoin/.cookie",
-			RPCTimeout:   30 * time.Second,
-			RPCConns:     4,
+			RPCHost:    "127.0.0.1:8332",
+			RPCCookie:  "~/.bitcoin/.cookie",
+			RPCTimeout: 30 * time.Second,
+			// Half of bitcoind's default rpcworkqueue (16): the initial-sync
+			// pipeline keeps that many getblock calls in flight and leaves
+			// the other half to the node's other clients (lnd, electrs).
+			RPCConns:     8,
 			PollInterval: 5 * time.Second,
 		},
 		Replay: Replay{UndoWindow: 144},

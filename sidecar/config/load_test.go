@@ -84,7 +84,7 @@ func TestPrecedence(t *testing.T) {
 		def, fv, ev, flv any
 	}{
 		{"bitcoind.rpc_conns", "5", "6", "7",
-			func(c Config) any { return c.Bitcoind.RPCConns }, 4, 5, 6, 7},
+			func(c Config) any { return c.Bitcoind.RPCConns }, 8, 5, 6, 7},
 		{"bitcoind.rpc_timeout", `"5s"`, "6s", "7s",
 			func(c Config) any { return c.Bitcoind.RPCTimeout }, 30 * time.Second, 5 * time.Second, 6 * time.Second, 7 * time.Second},
 		{"atlas.seeds", `["f:1"]`, "e:1, e:2", "g:1",
@@ -161,7 +161,7 @@ func TestConfigFileChoice(t *testing.T) {
 		}, 11, nil},
 		{"no file in default datadir", func(t *testing.T, home string) ([]string, []string) {
 			return nil, nil
-		}, 4, nil},
+		}, defaultConns, nil},
 		{"datadir from env", func(t *testing.T, home string) ([]string, []string) {
 			put(t, filepath.Join(home, ".atlasd", DefaultFileName), "11")
 			put(t, filepath.Join(home, "env", DefaultFileName), "12")
@@ -185,11 +185,11 @@ func TestConfigFileChoice(t *testing.T) {
 		{"empty --config means none", func(t *testing.T, home string) ([]string, []string) {
 			put(t, filepath.Join(home, ".atlasd", DefaultFileName), "11")
 			return []string{"--config="}, nil
-		}, 4, nil},
+		}, defaultConns, nil},
 		{"empty ATLASD_CONFIG means none", func(t *testing.T, home string) ([]string, []string) {
 			put(t, filepath.Join(home, ".atlasd", DefaultFileName), "11")
 			return nil, []string{"ATLASD_CONFIG="}
-		}, 4, nil},
+		}, defaultConns, nil},
 		{"named file missing", func(t *testing.T, home string) ([]string, []string) {
 			return []string{"--config", home + "/missing.toml"}, nil
 		}, 0, fs.ErrNotExist},
@@ -226,7 +226,7 @@ func TestConfigFileChoice(t *testing.T) {
 			if l.Config.Bitcoind.RPCConns != tc.conns {
 				t.Errorf("rpc_conns %d, want %d (file %q)", l.Config.Bitcoind.RPCConns, tc.conns, l.File)
 			}
-			if (tc.conns == 4) != (l.File == "") {
+			if (tc.conns == defaultConns) != (l.File == "") {
 				t.Errorf("file %q", l.File)
 			}
 		})
@@ -369,3 +369,7 @@ func TestWarnings(t *testing.T) {
 		})
 	}
 }
+
+// defaultConns is Default()'s rpc_conns, which the file-choice cases read
+// to tell "no file was read" from "the file's value".
+var defaultConns = Default().Bitcoind.RPCConns

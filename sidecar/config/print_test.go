@@ -79,7 +79,7 @@ func TestPrintSources(t *testing.T) {
 	if err := l.Print(&b); err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range []string{"# config file: none", `rpc_conns = 4  # default`, "# no [[backup]] entries"} {
+	for _, line := range []string{"# config file: none", `rpc_conns = 8  # default`, "# no [[backup]] entries"} {
 		if !strings.Contains(b.String(), line+"\n") {
 			t.Errorf("no %q in\n%s", line, b.String())
 		}

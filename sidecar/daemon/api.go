@@ -8,6 +8,7 @@ import (
 
 	"github.com/atlasd/atlasd/sidecar/api"
 	"github.com/atlasd/atlasd/sidecar/metrics"
+	"github.com/atlasd/atlasd/sidecar/zmqsub"
 	"github.com/atlasd/atlasd/virtualchain/state"
 )
 
@@ -50,8 +51,22 @@ func (d *Daemon) newMetrics() (*metrics.Metrics, error) {
 			return float64(f())
 		}
 	}
-	fs := func() *followStats { return (*followStats)(d.FollowStats()) }
+	fs := d.FollowStats
+	zmq := func(f func(*zmqsub.Stats) uint64) metrics.Value {
+		return func() float64 {
+			d.mu.Lock()
+			sub := d.zmq
+			d.mu.Unlock()
+			if sub == nil {
+				return 0
+			}
+			return float64(f(sub.Stats()))
+		}
+	}
 	return metrics.New(metrics.Sources{
+		ZMQGaps:       zmq(func(s *zmqsub.Stats) uint64 { return s.Gaps.Load() }),
+		ZMQReconnects: zmq(func(s *zmqsub.Stats) uint64 { return s.Reconnects.Load() }),
+		ZMQSilences:   zmq(func(s *zmqsub.Stats) uint64 { return s.Silences.Load() }),
 		IndexedHeight: metrics.Int(d.indexed),
 		NodeTip:       metrics.Int(func() int64 { return max(d.nodeTip(), 0) }),
 		BlocksApplied: stat(func() int64 { return fs().BlocksApplied.Load() }),
@@ -64,10 +79,7 @@ func (d *Daemon) newMetrics() (*metrics.Metrics, error) {
 // serveAPI binds the REST API with /metrics, /healthz and /readyz and
 // serves it until ctx ends.
 func (d *Daemon) serveAPI(ctx context.Context, wg *sync.WaitGroup) error {
-	m, err := d.newMetrics()
-	if err != nil {
-		return err
-	}
+	m := d.metrics
 	h := api.New(machineView{d}, d.atlasAPI(), api.Info{
 		Network: d.p.Network, Version: Version, FirstBlock: d.p.FirstBlock, NodeTip: d.nodeTip,
 	})

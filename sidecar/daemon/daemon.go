@@ -15,6 +15,7 @@ import (
 	"github.com/atlasd/atlasd/sidecar/bitcoind"
 	"github.com/atlasd/atlasd/sidecar/config"
 	"github.com/atlasd/atlasd/sidecar/follow"
+	"github.com/atlasd/atlasd/sidecar/metrics"
 	"github.com/atlasd/atlasd/sidecar/zmqsub"
 	"github.com/atlasd/atlasd/virtualchain/nameop"
 	"github.com/atlasd/atlasd/virtualchain/params"
@@ -29,13 +30,14 @@ type Daemon struct {
 	dir  string // per-network data directory
 	node *bitcoind.Client
 
-	mu      sync.Mutex // guards m across a rebuild, f and apiAddr
+	mu      sync.Mutex // guards m across a rebuild, f, zmq and apiAddr
 	m       *state.Machine
 	f       *follow.Follower
+	zmq     *zmqsub.Subscriber
 	apiAddr string
+	metrics *metrics.Metrics
 }
 
-type followStats = follow.Stats
 
 // Params returns the network rules cfg selects.
 func Params(cfg config.Config) (*params.Params, error) {
@@ -146,6 +148,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 		return err
 	}
+	if d.metrics, err = d.newMetrics(); err != nil {
+		return err
+	}
 	f := follow.New(d.node, d.m, follow.Config{
 		Network:    nameop.Network{Magic: d.p.Magic, P2PKHVersion: d.p.P2PKHVersion, P2SHVersion: d.p.P2SHVersion},
 		FirstBlock: d.p.FirstBlock,
@@ -154,6 +159,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 		Fetchers:   d.cfg.Bitcoind.RPCConns,
 		Poll:       d.cfg.Bitcoind.PollInterval,
 		Rebuild:    d.rebuildFunc(),
+		OnReorg:    func(depth int64) { d.metrics.ObserveReorg(int(depth)) },
 		Logger:     d.log.With().Str("component", "follow").Logger(),
 	})
 	d.mu.Lock()
@@ -253,6 +259,9 @@ func (d *Daemon) startZMQ(ctx context.Context, wg *sync.WaitGroup) error {
 	if err != nil {
 		return err
 	}
+	d.mu.Lock()
+	d.zmq = sub
+	d.mu.Unlock()
 	wg.Add(2)
 	go func() {
 		defer wg.Done()

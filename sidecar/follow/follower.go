@@ -56,6 +56,9 @@ type Config struct {
 	// goroutine and must not block for long.
 	OnApply    func(*state.Result, chainhash.Hash)
 	OnRollback func(to uint64)
+	// OnReorg is told the depth of every reorganisation, for the depth
+	// histogram.
+	OnReorg func(depth int64)
 	Logger     zerolog.Logger
 }
 
@@ -327,6 +330,9 @@ func (f *Follower) rollback(ctx context.Context, fork, ourH int64, ourHash strin
 	f.stats.Height.Store(fork)
 	f.log.Warn().Int64("depth", depth).Int64("fork_height", fork).Int64("old_tip_height", ourH).
 		Str("old_tip", ourHash).Str("node_tip", nodeTip.String()).Msg("chain reorganisation: rolled back")
+	if f.cfg.OnReorg != nil {
+		f.cfg.OnReorg(depth)
+	}
 	if f.cfg.OnRollback != nil {
 		f.cfg.OnRollback(uint64(fork))
 	}
