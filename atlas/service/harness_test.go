@@ -25,23 +25,45 @@ type peer struct {
 	addr   string // "127.0.0.1:<port>"
 	cancel context.CancelFunc
 	done   chan error
+	closed bool
 }
 
 // spec describes one service to start.
 type spec struct {
 	chain node.Chain
-	// seeds are indexes of the other services of the same start call.
-	seeds []int
+	// seeds are indexes of the other services of the same start call;
+	// seedAddrs are further seeds by address.
+	seeds     []int
+	seedAddrs []string
+	// blacklist are indexes of services this one never contacts.
+	blacklist []int
 	// tune adjusts the config after the harness filled it in.
 	tune func(*service.Config)
 	// before runs after Open and before Run (to preload zonefiles).
 	before func(*service.Service)
+	// dir is the data directory; empty means a new temporary one.
+	dir string
 }
 
-// startPeers binds a loopback port for every spec first, so that each can
-// name the others as seeds, then opens and runs the services. They are
-// stopped and closed when the test ends, and Run must then return nil.
+// startPeers opens the services of specs (see openPeers) and runs them.
 func startPeers(tb testing.TB, specs ...spec) []*peer {
+	tb.Helper()
+	ps := openPeers(tb, specs...)
+	for _, p := range ps {
+		p.run(tb)
+	}
+	return ps
+}
+
+// openPeer opens one service.
+func openPeer(tb testing.TB, sp spec) *peer {
+	tb.Helper()
+	return openPeers(tb, sp)[0]
+}
+
+// openPeers binds a loopback port for every spec first, so that each can
+// name the others as seeds, then opens the services.
+func openPeers(tb testing.TB, specs ...spec) []*peer {
 	tb.Helper()
 	lns := make([]net.Listener, len(specs))
 	for i := range specs {
@@ -61,10 +83,18 @@ func startPeers(tb testing.TB, specs ...spec) []*peer {
 		for _, j := range sp.seeds {
 			cfg.Seeds = append(cfg.Seeds, lns[j].Addr().String())
 		}
+		cfg.Seeds = append(cfg.Seeds, sp.seedAddrs...)
+		for _, j := range sp.blacklist {
+			cfg.Blacklist = append(cfg.Blacklist, lns[j].Addr().String())
+		}
 		if sp.tune != nil {
 			sp.tune(&cfg)
 		}
-		svc, err := service.Open(context.Background(), sp.chain, tb.TempDir(), cfg)
+		dir := sp.dir
+		if dir == "" {
+			dir = tb.TempDir()
+		}
+		svc, err := service.Open(context.Background(), sp.chain, dir, cfg)
 		if err != nil {
 			for _, l := range lns[i:] {
 				_ = l.Close()
@@ -75,33 +105,38 @@ func startPeers(tb testing.TB, specs ...spec) []*peer {
 			sp.before(svc)
 		}
 		out[i] = &peer{svc: svc, chain: sp.chain, addr: lns[i].Addr().String()}
-	}
-	for _, p := range out {
-		ctx, cancel := context.WithCancel(context.Background())
-		p.cancel, p.done = cancel, make(chan error, 1)
-		go func() { p.done <- p.svc.Run(ctx) }()
-		tb.Cleanup(func() { p.stop(tb) })
+		tb.Cleanup(func() { out[i].stop(tb) })
 	}
 	return out
 }
 
-// stop cancels Run, waits for it and closes the service; a second call
-// does nothing.
+// run starts Run; the service is stopped and closed when the test ends,
+// and Run must then have returned nil.
+func (p *peer) run(tb testing.TB) {
+	ctx, cancel := context.WithCancel(context.Background())
+	p.cancel, p.done = cancel, make(chan error, 1)
+	go func() { p.done <- p.svc.Run(ctx) }()
+}
+
+// stop cancels Run, waits for it and closes the service; later calls do
+// nothing.
 func (p *peer) stop(tb testing.TB) {
 	tb.Helper()
-	if p.cancel == nil {
+	if p.closed {
 		return
 	}
-	p.cancel()
-	p.cancel = nil
-	select {
-	case err := <-p.done:
-		if err != nil {
-			tb.Errorf("%s: Run: %v", p.addr, err)
+	p.closed = true
+	if p.cancel != nil {
+		p.cancel()
+		select {
+		case err := <-p.done:
+			if err != nil {
+				tb.Errorf("%s: Run: %v", p.addr, err)
+			}
+		case <-time.After(15 * time.Second):
+			tb.Errorf("%s: Run did not return after cancel", p.addr)
+			return
 		}
-	case <-time.After(15 * time.Second):
-		tb.Errorf("%s: Run did not return after cancel", p.addr)
-		return
 	}
 	if err := p.svc.Close(); err != nil {
 		tb.Errorf("%s: Close: %v", p.addr, err)
