@@ -6,6 +6,7 @@ import (
 	"net"
 	"sync"
 
+	"github.com/atlasd/atlasd/atlas/service"
 	"github.com/atlasd/atlasd/sidecar/api"
 	"github.com/atlasd/atlasd/sidecar/metrics"
 	"github.com/atlasd/atlasd/sidecar/zmqsub"
@@ -63,7 +64,27 @@ func (d *Daemon) newMetrics() (*metrics.Metrics, error) {
 			return float64(f(sub.Stats()))
 		}
 	}
+	atlas := func(f func(*service.Service) float64) metrics.Value {
+		return func() float64 {
+			if s := (atlasAPI{d}).svc(); s != nil {
+				return f(s)
+			}
+			return 0
+		}
+	}
 	return metrics.New(metrics.Sources{
+		InventoryPresent: atlas(func(s *service.Service) float64 { p, _ := s.Inventory(); return float64(p) }),
+		InventoryTotal:   atlas(func(s *service.Service) float64 { _, t := s.Inventory(); return float64(t) }),
+		BytesServed:      atlas(func(s *service.Service) float64 { return float64(s.BytesServed()) }),
+		Peers: func() map[string]float64 {
+			out := map[string]float64{}
+			if s := (atlasAPI{d}).svc(); s != nil {
+				for k, v := range s.PeersByState() {
+					out[k] = float64(v)
+				}
+			}
+			return out
+		},
 		ZMQGaps:       zmq(func(s *zmqsub.Stats) uint64 { return s.Gaps.Load() }),
 		ZMQReconnects: zmq(func(s *zmqsub.Stats) uint64 { return s.Reconnects.Load() }),
 		ZMQSilences:   zmq(func(s *zmqsub.Stats) uint64 { return s.Silences.Load() }),
@@ -109,6 +130,10 @@ func (d *Daemon) APIAddr() string {
 	return d.apiAddr
 }
 
-// atlasAPI is the Atlas peer as the REST API sees it; nil until Atlas is
-// wired in.
-func (d *Daemon) atlasAPI() api.Atlas { return nil }
+// atlasAPI is the Atlas peer as the REST API sees it; nil when it is off.
+func (d *Daemon) atlasAPI() api.Atlas {
+	if !d.cfg.Atlas.Enabled {
+		return nil
+	}
+	return atlasAPI{d}
+}

@@ -10,7 +10,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/btcsuite/btcd/chaincfg/chainhash"
 	"github.com/rs/zerolog"
+
+	"github.com/atlasd/atlasd/atlas/service"
+	"github.com/atlasd/atlasd/plugin/backup"
 
 	"github.com/atlasd/atlasd/sidecar/bitcoind"
 	"github.com/atlasd/atlasd/sidecar/config"
@@ -36,8 +40,11 @@ type Daemon struct {
 	zmq     *zmqsub.Subscriber
 	apiAddr string
 	metrics *metrics.Metrics
-}
+	atlas   *service.Service
+	backup  *backup.Manager
 
+	atlasKick chan struct{}
+}
 
 // Params returns the network rules cfg selects.
 func Params(cfg config.Config) (*params.Params, error) {
@@ -65,7 +72,7 @@ func Open(cfg config.Config, log zerolog.Logger) (*Daemon, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &Daemon{cfg: cfg, log: log, p: p, dir: filepath.Join(expand(cfg.DataDir), p.Network)}
+	d := &Daemon{cfg: cfg, log: log, p: p, dir: filepath.Join(expand(cfg.DataDir), p.Network), atlasKick: make(chan struct{}, 1)}
 	if err := os.MkdirAll(d.dir, 0o700); err != nil {
 		return nil, fmt.Errorf("daemon: data directory: %w", err)
 	}
@@ -160,6 +167,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 		Poll:       d.cfg.Bitcoind.PollInterval,
 		Rebuild:    d.rebuildFunc(),
 		OnReorg:    func(depth int64) { d.metrics.ObserveReorg(int(depth)) },
+		OnApply:    func(*state.Result, chainhash.Hash) { d.kickAtlas() },
+		OnRollback: func(uint64) { d.kickAtlas() },
 		Logger:     d.log.With().Str("component", "follow").Logger(),
 	})
 	d.mu.Lock()
@@ -168,7 +177,12 @@ func (d *Daemon) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
+	if err := d.startAtlas(ctx, &wg); err != nil {
+		return err
+	}
 	if err := d.serveAPI(ctx, &wg); err != nil {
+		cancel()
+		wg.Wait()
 		return err
 	}
 	if err := d.startZMQ(ctx, &wg); err != nil {

@@ -28,6 +28,7 @@ func regtestConfig(t *testing.T, n *regtest.Node) config.Config {
 	cfg.Bitcoind.RPCPassword = n.RPCPass()
 	cfg.Bitcoind.RPCCookie = ""
 	cfg.API.Listen = "127.0.0.1:0"
+	cfg.Atlas.Listen = "127.0.0.1:0"
 	return cfg
 }
 

@@ -35,6 +35,9 @@ type Options struct {
 	Namespace string
 	// APIListen is the REST API's address (default 127.0.0.1:6270).
 	APIListen string
+	// AtlasListen is the Atlas peer's address (default 127.0.0.1:16264,
+	// v1's test-network port, so a mainnet peer on 6264 is left alone).
+	AtlasListen string
 	// Out receives the human summary.
 	Out    io.Writer
 	Logger zerolog.Logger
@@ -48,6 +51,8 @@ type Summary struct {
 	ConsensusHash string
 	Names         int
 	Zonefiles     int
+	// Present counts the played zonefiles the Atlas peer holds.
+	Present int
 }
 
 // Run starts the devnet and plays until ctx ends (or Blocks are mined).
@@ -89,6 +94,10 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	if o.APIListen != "" {
 		cfg.API.Listen = o.APIListen
 	}
+	cfg.Atlas.Listen = "127.0.0.1:16264"
+	if o.AtlasListen != "" {
+		cfg.Atlas.Listen = o.AtlasListen
+	}
 	d, err := daemon.Open(cfg, o.Logger)
 	if err != nil {
 		return nil, err
@@ -123,6 +132,9 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}
 	s := pl.summary()
 	fmt.Fprintf(o.Out, "devnet: scripted history played: %s\n", s)
+	if a := d.AtlasAddr(); a != "" {
+		fmt.Fprintf(o.Out, "devnet: Atlas peer %s  (v1 XML-RPC: getinfo, get_zonefile_inventory, get_zonefiles, ...)\n", a)
+	}
 	if a := d.APIAddr(); a != "" {
 		fmt.Fprintf(o.Out, "devnet: REST API  http://%s/v1/info  (try /v1/names/alice.%s, /v1/namespaces, /metrics)\n", a, o.Namespace)
 	}
@@ -166,9 +178,16 @@ func (p *player) summary() Summary {
 	m := p.d.Machine()
 	h, _ := m.Tip()
 	ch, _ := m.ConsensusHash(uint64(h))
-	return Summary{API: p.d.APIAddr(), Height: h, ConsensusHash: ch, Names: len(p.owners), Zonefiles: int(m.Slots())}
+	present := 0
+	for hash := range p.zonefiles {
+		if p.d.ZonefileHeld(hash) {
+			present++
+		}
+	}
+	return Summary{API: p.d.APIAddr(), Height: h, ConsensusHash: ch, Names: len(p.owners), Zonefiles: int(m.Slots()), Present: present}
 }
 
 func (s Summary) String() string {
-	return fmt.Sprintf("height %d, consensus hash %s, %d live names, %d zonefiles announced", s.Height, s.ConsensusHash, s.Names, s.Zonefiles)
+	return fmt.Sprintf("height %d, consensus hash %s, %d live names, %d zonefiles announced, %d held by the Atlas peer",
+		s.Height, s.ConsensusHash, s.Names, s.Zonefiles, s.Present)
 }

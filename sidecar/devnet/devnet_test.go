@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -19,7 +20,7 @@ func TestDevnetShort(t *testing.T) {
 	var out bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	s, err := Run(ctx, Options{DataDir: t.TempDir(), Interval: 50 * time.Millisecond, Blocks: 2, APIListen: "127.0.0.1:0", Out: &out, Logger: zerolog.Nop()})
+	s, err := Run(ctx, Options{DataDir: t.TempDir(), Interval: 50 * time.Millisecond, Blocks: 2, APIListen: "127.0.0.1:0", AtlasListen: "127.0.0.1:0", Out: &out, Logger: zerolog.Nop()})
 	if err != nil {
 		t.Fatalf("devnet: %v\n%s", err, out.String())
 	}
@@ -36,6 +37,10 @@ func TestDevnetShort(t *testing.T) {
 	if len(s.ConsensusHash) != 32 {
 		t.Errorf("consensus hash %q", s.ConsensusHash)
 	}
+	// Every zonefile the script put is held (four distinct updates).
+	if s.Present != 4 {
+		t.Errorf("%d zonefiles held by the Atlas peer, want 4", s.Present)
+	}
 }
 
 // The API must be checked while the devnet runs, so this one stops it from
@@ -50,7 +55,7 @@ func TestDevnetAPI(t *testing.T) {
 	done := make(chan result, 1)
 	var out syncBuffer
 	go func() {
-		s, err := Run(ctx, Options{DataDir: t.TempDir(), Interval: time.Hour, APIListen: "127.0.0.1:0", Out: &out, Logger: zerolog.Nop()})
+		s, err := Run(ctx, Options{DataDir: t.TempDir(), Interval: time.Hour, APIListen: "127.0.0.1:0", AtlasListen: "127.0.0.1:0", Out: &out, Logger: zerolog.Nop()})
 		done <- result{s, err}
 	}()
 	base := ""
@@ -91,6 +96,19 @@ func TestDevnetAPI(t *testing.T) {
 	}
 	if ns := get("/v1/namespaces/devnet", 200); ns["ready_block"] == float64(0) {
 		t.Errorf("namespace not ready: %v", ns)
+	}
+	// alice's zonefile comes back through the API, byte for byte hashed.
+	resp, err := http.Get(base + "/v1/names/alice.devnet/zonefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	zf, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.Contains(zf, []byte("$ORIGIN alice.devnet")) {
+		t.Errorf("alice's zonefile: %d %q", resp.StatusCode, zf)
+	}
+	if inv := get("/v1/atlas/inventory", 200); inv["present"] != float64(4) {
+		t.Errorf("inventory %v", inv)
 	}
 	info := get("/v1/info", 200)
 	cancel()

@@ -22,7 +22,8 @@ type player struct {
 	ns string
 
 	owners    map[string]*regtest.Key // name -> current owner
-	zonefiles map[string][]byte       // zonefile hash (hex) -> bytes, to put into Atlas
+	zonefiles map[string][]byte       // zonefile hash (hex) -> bytes
+	pending   [][]byte                // zonefiles whose update is not mined yet
 	serial    int
 }
 
@@ -38,12 +39,49 @@ func (p *player) mine(ctx context.Context, k int) error {
 	p.d.Wake()
 	for {
 		if h, _ := p.d.Machine().Tip(); h >= int64(want) {
-			return nil
+			break
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return p.putPending(ctx)
+}
+
+// putPending puts the zonefiles of mined updates into the Atlas peer, as a
+// client does once its update is confirmed. The peer learns of the
+// announcement a moment after the block is applied, so a refusal is
+// retried for a while.
+func (p *player) putPending(ctx context.Context) error {
+	if len(p.pending) == 0 || p.d.AtlasAddr() == "" {
+		p.pending = nil
+		return nil
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		saved, err := p.d.PutZonefiles(ctx, p.pending)
+		if err != nil {
+			return fmt.Errorf("put zonefiles: %w", err)
+		}
+		var left [][]byte
+		for i, ok := range saved {
+			if !ok {
+				left = append(left, p.pending[i])
+			}
+		}
+		p.pending = left
+		if len(left) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the Atlas peer refused %d zonefiles announced on chain", len(left))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
 		}
 	}
 }
@@ -132,6 +170,7 @@ func (p *player) update(name string) error {
 	zf := []byte(fmt.Sprintf("$ORIGIN %s\n$TTL 3600\n@ IN TXT \"atlasd devnet zonefile %d\"\n_http._tcp IN URI 10 1 \"https://example.org/%s\"\n",
 		name, p.serial, name))
 	p.zonefiles[fmt.Sprintf("%x", bnstx.Hash160(zf))] = zf
+	p.pending = append(p.pending, zf)
 	return send(p.b.NameUpdate(p.owners[name], name, p.ch(), zf))
 }
 

@@ -59,7 +59,7 @@ type Config struct {
 	// OnReorg is told the depth of every reorganisation, for the depth
 	// histogram.
 	OnReorg func(depth int64)
-	Logger     zerolog.Logger
+	Logger  zerolog.Logger
 }
 
 // ErrForkTooDeep stops the follower when the node's chain forked below the
