@@ -60,9 +60,6 @@ func (c *refreshClock) expire(gap time.Duration) {
 // fails, which stops the service: the disk is the problem.
 func (s *Service) replicateLoop(ctx context.Context) error {
 	var chase time.Duration // the next pause while chasing, 0 when not
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	<-timer.C
 	for {
 		if s.newSlots.Swap(false) {
 			s.clock.expire(s.cfg.FetchInterval)
@@ -88,14 +85,13 @@ func (s *Service) replicateLoop(ctx context.Context) error {
 		} else {
 			chase = 0
 		}
-		timer.Reset(wait)
+		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
+			timer.Stop()
 			return nil
 		case <-s.kickRepl:
-			if !timer.Stop() {
-				<-timer.C
-			}
+			timer.Stop()
 		case <-timer.C:
 			if chasing {
 				s.clock.expire(s.cfg.FetchInterval)

@@ -29,7 +29,9 @@ const StoreDir = "zonefiles"
 // forkWindow is how far below our tip a peer's consensus hash may be and
 // still pass admission: v1 knew the hashes from 24 blocks below its tip
 // at start-up on (get_valid_transaction_window). A peer further behind is
-// not on another fork, but it cannot serve what we lack either.
+// refused as v1 refused it, and admitted once it has caught up; the fork
+// re-check of members accepts any of our hashes, so a neighbour that
+// merely falls behind for a while is not dropped.
 const forkWindow = 24
 
 // Errors of the service's life cycle.
