@@ -52,81 +52,130 @@ func buildAtlasd(t *testing.T) string {
 	return builtBin
 }
 
-// bnsHistory mines a namespace, names and zonefile updates spread over
-// many blocks above the regtest first block.
-func bnsHistory(t *testing.T, n *regtest.Node, blocks int) {
+// chainPlayer broadcasts BNS operations on a regtest node and mines them,
+// keeping a replay in step so payloads can quote a fresh consensus hash, as
+// a wallet asking its node would.
+type chainPlayer struct {
+	t    *testing.T
+	n    *regtest.Node
+	b    *bnstx.Builder
+	m    *state.Machine
+	f    *follow.Follower
+	done func()
+}
+
+func newChainPlayer(t *testing.T, n *regtest.Node) *chainPlayer {
 	t.Helper()
 	p := params.Regtest()
 	net := nameop.Network{Magic: p.Magic, P2PKHVersion: p.P2PKHVersion, P2SHVersion: p.P2SHVersion}
-	b := bnstx.New(n, net)
 	if _, err := n.Generate(uint32(p.FirstBlock)); err != nil {
 		t.Fatal(err)
 	}
-	// Consensus hashes come from a replay kept in step, as a wallet would
-	// ask its node.
 	c, err := bitcoind.New(bitcoind.Config{Host: n.RPCHost(), User: n.RPCUser(), Pass: n.RPCPass()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer c.Close()
 	m, err := state.Open(t.TempDir(), p, state.Options{Logger: zerolog.Nop()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer m.Close()
 	f := follow.New(c, m, follow.Config{Network: net, FirstBlock: p.FirstBlock, Prevouts: bitcoind.PrevoutsTxIndex, Logger: zerolog.Nop()})
-	mine := func(k int) string {
-		if _, err := n.Generate(uint32(k)); err != nil {
-			t.Fatal(err)
-		}
-		if err := f.Sync(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		h, _ := m.Tip()
-		ch, _ := m.ConsensusHash(uint64(h))
-		return ch
-	}
-	send := func(tb *regtest.TxBuilder, err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tb.Send(); err != nil {
-			t.Fatal(err)
+	return &chainPlayer{t: t, n: n, b: bnstx.New(n, net), m: m, f: f, done: func() { m.Close(); c.Close() }}
+}
+
+// mine mines k blocks and returns the consensus hash of the new tip.
+func (cp *chainPlayer) mine(k int) string {
+	cp.t.Helper()
+	if k > 0 {
+		if _, err := cp.n.Generate(uint32(k)); err != nil {
+			cp.t.Fatal(err)
 		}
 	}
-	creator, revealer := n.NewKey(), n.NewKey()
-	n.Fund(creator, 5*btcutil.SatoshiPerBitcoin)
-	n.Fund(revealer, btcutil.SatoshiPerBitcoin)
-	ch := mine(1)
-	send(b.NamespacePreorder(creator, "killtest00", revealer, ch, btcutil.SatoshiPerBitcoin))
-	mine(1)
-	send(b.NamespaceReveal(creator, "killtest00", revealer, bnstx.CheapRules(100000)), nil)
-	mine(1)
-	send(b.NamespaceReady(revealer, "killtest00"), nil)
-	ch = mine(1)
+	if err := cp.f.Sync(context.Background()); err != nil {
+		cp.t.Fatal(err)
+	}
+	h, _ := cp.m.Tip()
+	ch, _ := cp.m.ConsensusHash(uint64(h))
+	return ch
+}
+
+func (cp *chainPlayer) send(tb *regtest.TxBuilder, err error) {
+	cp.t.Helper()
+	if err != nil {
+		cp.t.Fatal(err)
+	}
+	if _, err := tb.Send(); err != nil {
+		cp.t.Fatal(err)
+	}
+}
+
+// launch preorders, reveals and readies ns; it returns the tip's hash.
+func (cp *chainPlayer) launch(ns string) string {
+	creator, revealer := cp.n.NewKey(), cp.n.NewKey()
+	cp.n.Fund(creator, 5*btcutil.SatoshiPerBitcoin)
+	cp.n.Fund(revealer, btcutil.SatoshiPerBitcoin)
+	ch := cp.mine(1)
+	cp.send(cp.b.NamespacePreorder(creator, ns, revealer, ch, btcutil.SatoshiPerBitcoin))
+	cp.mine(1)
+	cp.send(cp.b.NamespaceReveal(creator, ns, revealer, bnstx.CheapRules(100000)), nil)
+	cp.mine(1)
+	cp.send(cp.b.NamespaceReady(revealer, ns), nil)
+	return cp.mine(1)
+}
+
+// register preorders and registers name for a new funded key.
+func (cp *chainPlayer) register(name string) *regtest.Key {
+	k := cp.n.NewKey()
+	cp.n.Fund(k, btcutil.SatoshiPerBitcoin/10)
+	ch := cp.mine(1)
+	cp.send(cp.b.NamePreorder(k, name, k, ch, 100000))
+	cp.mine(1)
+	cp.send(cp.b.NameRegister(k, name, k), nil)
+	cp.mine(1)
+	return k
+}
+
+// bnsHistory mines a namespace, names and zonefile updates spread over
+// about the given number of blocks above the regtest first block.
+func bnsHistory(t *testing.T, n *regtest.Node, blocks int) {
+	t.Helper()
+	cp := newChainPlayer(t, n)
+	defer cp.done()
+	ch := cp.launch("killtest00")
 	rng := rand.New(rand.NewSource(7))
 	owners := map[string]*regtest.Key{}
 	used := 4
 	for i := 0; used < blocks; i++ {
 		name := "k" + strconv.Itoa(i) + ".killtest00"
-		k := n.NewKey()
-		n.Fund(k, btcutil.SatoshiPerBitcoin/10)
-		ch = mine(1)
-		send(b.NamePreorder(k, name, k, ch, 100000))
-		mine(1)
-		send(b.NameRegister(k, name, k), nil)
-		ch = mine(1)
-		owners[name] = k
+		owners[name] = cp.register(name)
+		ch = cp.mine(0)
 		for nm, ok := range owners {
 			if rng.Intn(3) == 0 {
-				send(b.NameUpdate(ok, nm, ch, []byte(nm+strconv.Itoa(i))))
+				cp.send(cp.b.NameUpdate(ok, nm, ch, []byte(nm+strconv.Itoa(i))))
 			}
 		}
 		gap := 5 + rng.Intn(20)
-		mine(gap)
+		cp.mine(gap)
 		used += 3 + gap
 	}
+}
+
+// playUpdates launches ns and registers one name per zonefile, each
+// updated to that zonefile's hash.
+func playUpdates(t *testing.T, n *regtest.Node, ns string, zonefiles [][]byte) {
+	t.Helper()
+	cp := newChainPlayer(t, n)
+	defer cp.done()
+	cp.launch(ns)
+	keys := make([]*regtest.Key, len(zonefiles))
+	for i := range zonefiles {
+		keys[i] = cp.register("p" + strconv.Itoa(i) + "." + ns)
+	}
+	ch := cp.mine(0)
+	for i, zf := range zonefiles {
+		cp.send(cp.b.NameUpdate(keys[i], "p"+strconv.Itoa(i)+"."+ns, ch, zf))
+	}
+	cp.mine(1)
 }
 
 type logLine struct {
@@ -140,7 +189,8 @@ func startAtlasd(t *testing.T, bin, datadir string, n *regtest.Node) (*exec.Cmd,
 	t.Helper()
 	cmd := exec.Command(bin, "run", "--network", "regtest", "--datadir", datadir, "--config", "",
 		"--bitcoind.rpc-host", n.RPCHost(), "--bitcoind.rpc-user", n.RPCUser(),
-		"--bitcoind.poll-interval", "100ms", "--log-format", "json", "--log-level", "info")
+		"--bitcoind.poll-interval", "100ms", "--log-format", "json", "--log-level", "info",
+		"--bitcoind.rpc-conns", "2", "--atlas.enabled=false", "--api.listen", "127.0.0.1:0")
 	cmd.Env = append(os.Environ(), "ATLASD_BITCOIND_RPC_PASSWORD="+n.RPCPass())
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -190,22 +240,38 @@ func TestKillDuringInitialSync(t *testing.T) {
 	}
 	bin := buildAtlasd(t)
 	dir := t.TempDir()
-	rng := rand.New(rand.NewSource(time.Now().UnixNano()))
+	seed := time.Now().UnixNano()
+	rng := rand.New(rand.NewSource(seed))
 	first := int64(params.Regtest().FirstBlock)
-	midSync := 0
-	for i := 0; i < 5; i++ {
-		cmd, _ := startAtlasd(t, bin, dir, n)
-		time.Sleep(time.Duration(150+rng.Intn(700)) * time.Millisecond)
+	// Kills land at a random moment after start-up, within a window that
+	// shrinks whenever a kill came after the sync had finished, so they
+	// keep landing mid-sync on fast and slow machines alike.
+	window := 400 * time.Millisecond
+	midSync, kills := 0, 0
+	for kills < 12 && midSync < 4 {
+		kills++
+		cmd, lines := startAtlasd(t, bin, dir, n)
+		for l := range lines {
+			if l.Message == "connected to the node" {
+				break
+			}
+		}
+		time.Sleep(time.Duration(rng.Int63n(int64(window))))
 		cmd.Process.Signal(syscall.SIGKILL)
 		cmd.Wait()
 		h := tipOf(t, dir)
-		t.Logf("kill %d: state at %d of %d", i, h, tip)
-		if h >= first && h < int64(tip) {
+		t.Logf("kill %d (window %v): state at %d of %d", kills, window, h, tip)
+		switch {
+		case h >= int64(tip):
+			// Too late: start over from an empty state with a smaller window.
+			window /= 2
+			os.RemoveAll(filepath.Join(dir, "regtest", "state"))
+		case h >= first:
 			midSync++
 		}
 	}
-	if midSync == 0 {
-		t.Fatal("no kill landed during the sync; the test proved nothing")
+	if midSync < 2 {
+		t.Fatalf("only %d of %d kills landed during the sync (seed %d); the test proved too little", midSync, kills, seed)
 	}
 	// The last run finishes, then stops on SIGTERM.
 	cmd, lines := startAtlasd(t, bin, dir, n)
@@ -271,5 +337,5 @@ wait:
 			t.Fatalf("announcement %d: %+v vs %+v", i, a1[i], a2[i])
 		}
 	}
-	t.Logf("%d kills (%d mid-sync), %d blocks, %d announcements identical", 5, midSync, int64(tip)-int64(first)+1, len(a1))
+	t.Logf("%d kills (%d mid-sync), %d blocks, %d announcements identical", kills, midSync, int64(tip)-int64(first)+1, len(a1))
 }

@@ -28,6 +28,7 @@ func commands() []command {
 	return []command{
 		{"run", "follow bitcoind, replay BNS and serve (the daemon)", runRun},
 		{"devnet", "run a local regtest network with a scripted name history (make run)", runDevnet},
+		{"verify", "compare consensus hashes with a peer's and report the first difference", runVerify},
 		{"reindex", "delete the replay state so the next run rebuilds it from the node", runReindex},
 		{"config", "print the effective configuration (config print)", runConfig},
 		{"replay", "replay a recorded block stream and print each block's consensus hash", runReplay},

@@ -28,11 +28,23 @@ Settings come from flags, ATLASD_* variables, the config file and defaults, in t
 // the refused keys otherwise. ok is false when the command should exit
 // with code.
 func loadConfig(name, example string, args []string) (l *config.Loaded, code int, ok bool) {
-	fs := flag.NewFlagSet("atlasd "+name, flag.ContinueOnError)
+	return loadConfigWith(flag.NewFlagSet("atlasd "+name, flag.ContinueOnError), name, example, args)
+}
+
+type loaded = config.Loaded
+
+// loadConfigWith is loadConfig with command-specific flags already in fs.
+func loadConfigWith(fs *flag.FlagSet, name, example string, args []string) (l *config.Loaded, code int, ok bool) {
 	fs.SetOutput(io.Discard)
+	own := fs
 	l, err := config.Load(config.LoadOptions{Args: args, Env: os.Environ(), Flags: fs})
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintf(os.Stdout, "usage: atlasd %s [flags]\n\nflags:\n", name)
+		own.VisitAll(func(f *flag.Flag) {
+			if !isSetting(f.Name) {
+				fmt.Fprintf(os.Stdout, "  --%s\n\t%s\n", f.Name, f.Usage)
+			}
+		})
 		config.Usage(os.Stdout)
 		fmt.Fprintln(os.Stdout, example)
 		return nil, exitOK, false
@@ -116,4 +128,19 @@ func runConfig(ctx context.Context, args []string) int {
 		fmt.Fprintln(os.Stderr, "warning: "+strings.TrimPrefix(w, "config: "))
 	}
 	return exitOK
+}
+
+// isSetting tells config's flags (section.key, or config) from a
+// command's own.
+func isSetting(name string) bool {
+	for _, c := range name {
+		if c == '.' {
+			return true
+		}
+	}
+	switch name {
+	case "config", "network", "params-file", "datadir", "log-level", "log-format":
+		return true
+	}
+	return false
 }
