@@ -71,11 +71,17 @@ func (s *Service) recordStep(rep peers.StepReport) bool {
 
 // Refusal reasons, as Status reports them.
 const (
-	RefusedFork        = "fork"
-	RefusedStale       = "stale"
-	RefusedNetwork     = "network"
-	RefusedVersion     = "version"
-	RefusedSlotTaken   = "slot_taken"
+	// RefusedFork: not ahead of us, and its consensus hash is not ours.
+	RefusedFork = "fork"
+	// RefusedStale: it says it has not indexed for two hours.
+	RefusedStale = "stale"
+	// RefusedNetwork: its testnet flag differs from ours.
+	RefusedNetwork = "network"
+	// RefusedVersion: older than v1's 0.17, or no version at all.
+	RefusedVersion = "version"
+	// RefusedSlotTaken: its table slot belongs to a live member.
+	RefusedSlotTaken = "slot_taken"
+	// RefusedUnreachable: getinfo failed or did not parse.
 	RefusedUnreachable = "unreachable"
 )
 

@@ -16,7 +16,7 @@
 //     new zonefile floods the network in a few round trips.
 //   - SyncChain, called after each block the chain applies or rolls back,
 //     re-reads every neighbour's inventory when the block announced
-//     zonefiles, and keeps re-reading with a doubling pause (FetchInterval,
+//     zonefiles we lack, and keeps re-reading with a doubling pause (FetchInterval,
 //     2×, 4×, … up to RefreshInterval) while some announced zonefile is
 //     still missing, so a zonefile a neighbour received a moment after us
 //     is pulled within seconds.
@@ -27,7 +27,7 @@
 // with one fsync per zonefile as put_zonefiles does: a fetched zonefile
 // has been promised to nobody, and one lost in a crash is fetched again.
 //
-// Every Fork interval each neighbour's getinfo is checked against our
+// Every ForkInterval each neighbour's getinfo is checked against our
 // chain (and, for a neighbour ahead of us, its hash at our tip through
 // get_consensus_hashes); a neighbour on another fork is dropped from the
 // table and kept out for a day, as a peer that lies about zonefiles is.
