@@ -2,11 +2,14 @@ package daemon
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
+	"net/http"
 	"sync"
 
 	"github.com/atlasd/atlasd/atlas/service"
+	"github.com/atlasd/atlasd/plugin/backup"
 	"github.com/atlasd/atlasd/sidecar/api"
 	"github.com/atlasd/atlasd/sidecar/metrics"
 	"github.com/atlasd/atlasd/sidecar/zmqsub"
@@ -103,6 +106,17 @@ func (d *Daemon) serveAPI(ctx context.Context, wg *sync.WaitGroup) error {
 	m := d.metrics
 	h := api.New(machineView{d}, d.atlasAPI(), api.Info{
 		Network: d.p.Network, Version: Version, FirstBlock: d.p.FirstBlock, NodeTip: d.nodeTip,
+	})
+	h.Mux().HandleFunc("GET /v1/backup/status", func(w http.ResponseWriter, _ *http.Request) {
+		d.mu.Lock()
+		mgr := d.backup
+		d.mu.Unlock()
+		st := []backup.DriverStatus{}
+		if mgr != nil {
+			st = mgr.Status()
+		}
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"drivers": st})
 	})
 	m.Mount(h.Mux(), metrics.SyncedWithin(2, d.indexed, func() int64 { return max(d.nodeTip(), 0) }))
 	ln, err := net.Listen("tcp", d.cfg.API.Listen)

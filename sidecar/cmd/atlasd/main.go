@@ -28,6 +28,10 @@ func commands() []command {
 	return []command{
 		{"run", "follow bitcoind, replay BNS and serve (the daemon)", runRun},
 		{"devnet", "run a local regtest network with a scripted name history (make run)", runDevnet},
+		{"status", "show height, node tip, consensus hash, peers, inventory and backups", runStatus},
+		{"names", "show a name's record or history (names show NAME)", runNames},
+		{"zonefile", "get a zonefile by hash or name, or put one (zonefile get|put)", runZonefile},
+		{"backup", "show the backup drivers' queues (backup status)", runBackup},
 		{"verify", "compare consensus hashes with a peer's and report the first difference", runVerify},
 		{"reindex", "delete the replay state so the next run rebuilds it from the node", runReindex},
 		{"config", "print the effective configuration (config print)", runConfig},
@@ -38,7 +42,7 @@ func commands() []command {
 func usage() {
 	fmt.Fprintln(os.Stderr, "usage: atlasd <command> [flags]\n\ncommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(os.Stderr, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(os.Stderr, "  %-9s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(os.Stderr, "\nRun 'atlasd <command> --help' for a command's flags.")
 }

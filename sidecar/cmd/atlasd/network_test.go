@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -162,6 +163,33 @@ func TestAtlasNetworkOfProcesses(t *testing.T) {
 		return true
 	})
 	t.Logf("%d zonefiles put into one peer reached all 8 in %v", len(zonefiles), took.Round(time.Millisecond))
+
+	// The CLI reads a running daemon through its REST API.
+	api := "http://" + ps[3].api
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"status", "--api", api}, 0, "zonefiles    6 of 6"},
+		{[]string{"status", "--json", "--api", api}, 0, `"last_block_processed": ` + strconv.Itoa(int(tip))},
+		{[]string{"names", "show", "p2.net00000", "--api", api}, 0, `"name": "p2.net00000"`},
+		{[]string{"names", "show", "--history", "p2.net00000", "--api", api}, 0, `"op": "+"`},
+		{[]string{"names", "show", "nobody.net00000", "--api", api}, 1, "name not found"},
+		{[]string{"zonefile", "get", "p2.net00000", "--api", api}, 0, "$ORIGIN p2.net00000"},
+		{[]string{"zonefile", "get", fmt.Sprintf("%x", bnstx.Hash160(zonefiles[4])), "--api", api}, 0, "$ORIGIN p4.net00000"},
+		{[]string{"backup", "status", "--api", api}, 0, "no backup drivers configured"},
+	} {
+		out, code := atlasd(t, append(tc.args, "--config", "", "--network", "regtest")...)
+		if code != tc.code || !strings.Contains(out, tc.want) {
+			t.Errorf("atlasd %v: exit %d\n%s\nwant exit %d containing %q", tc.args, code, out, tc.code, tc.want)
+		}
+	}
+	unannounced := filepath.Join(t.TempDir(), "x.zone")
+	os.WriteFile(unannounced, []byte("$ORIGIN nobody\n"), 0o600)
+	if out, code := atlasd(t, "zonefile", "put", unannounced, "--api", api, "--config", ""); code != 1 || !strings.Contains(out, "refused") {
+		t.Errorf("zonefile put of an unannounced zonefile: exit %d %s", code, out)
+	}
 
 	// A peer on another chain (its own btcd, another history).
 	other := regtest.Start(t)

@@ -37,6 +37,7 @@ type loaded = config.Loaded
 func loadConfigWith(fs *flag.FlagSet, name, example string, args []string) (l *config.Loaded, code int, ok bool) {
 	fs.SetOutput(io.Discard)
 	own := fs
+	args = flagsFirst(fs, args)
 	l, err := config.Load(config.LoadOptions{Args: args, Env: os.Environ(), Flags: fs})
 	if errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintf(os.Stdout, "usage: atlasd %s [flags]\n\nflags:\n", name)
@@ -143,4 +144,45 @@ func isSetting(name string) bool {
 		return true
 	}
 	return false
+}
+
+// flagsFirst moves positional arguments after the flags, so that
+// "names show NAME --api URL" parses like "names show --api URL NAME"; the
+// flag package stops at the first positional argument.
+func flagsFirst(own *flag.FlagSet, args []string) []string {
+	all := flag.NewFlagSet("", flag.ContinueOnError)
+	all.SetOutput(io.Discard)
+	own.VisitAll(func(f *flag.Flag) { all.Var(f.Value, f.Name, f.Usage) })
+	// Registers every setting's flag in all (the load result is unused).
+	_, _ = config.Load(config.LoadOptions{Flags: all, Env: []string{}, Args: []string{"--config", ""}})
+	isBool := func(name string) bool {
+		f := all.Lookup(name)
+		if f == nil {
+			return false
+		}
+		b, ok := f.Value.(interface{ IsBoolFlag() bool })
+		return ok && b.IsBoolFlag()
+	}
+	var flags, pos []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			pos = append(pos, args[i+1:]...)
+			i = len(args)
+		case len(a) > 1 && a[0] == '-':
+			flags = append(flags, a)
+			name := strings.TrimLeft(a, "-")
+			if !strings.Contains(name, "=") && !isBool(name) && i+1 < len(args) {
+				i++
+				flags = append(flags, args[i])
+			}
+		default:
+			pos = append(pos, a)
+		}
+	}
+	if len(pos) == 0 {
+		return flags
+	}
+	return append(append(flags, "--"), pos...)
 }
