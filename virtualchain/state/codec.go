@@ -204,17 +204,59 @@ func (d *decoder) value() consensus.Value {
 	return consensus.None()
 }
 
+// skipValue steps over one value without building it.
+func (d *decoder) skipValue() {
+	switch d.byte1() {
+	case tagNone, tagFalse, tagTrue:
+	case tagInt:
+		d.varint()
+	case tagFloat:
+		if len(d.buf) < 8 {
+			d.fail()
+			return
+		}
+		d.buf = d.buf[8:]
+	case tagStr:
+		n := d.uvarint()
+		if n > uint64(len(d.buf)) {
+			d.fail()
+			return
+		}
+		d.buf = d.buf[n:]
+	case tagIntList:
+		n := d.uvarint()
+		if n > uint64(len(d.buf)) {
+			d.fail()
+			return
+		}
+		for i := uint64(0); i < n; i++ {
+			d.varint()
+		}
+	default:
+		d.fail()
+	}
+}
+
 // decodeRec reads a record written by encodeRec. Field names must be strictly
 // increasing, which also rules out duplicates, and a dictionary name must not
 // be spelled out: anything encodeRec would not have written is refused.
-func decodeRec(buf []byte) (rec, error) {
+func decodeRec(buf []byte) (rec, error) { return decodeSome(buf, nil) }
+
+// decodeSome is decodeRec keeping only the fields in keep (all when keep is
+// nil): a lookup that reads a few fields of many rows builds only those.
+// The whole record is still checked.
+func decodeSome(buf []byte, keep map[string]bool) (rec, error) {
 	d := decoder{buf: buf}
 	n := d.uvarint()
 	// Every field takes at least two bytes.
 	if n > uint64(len(d.buf))/2 {
 		return nil, errBadRecord
 	}
-	r := make(rec, n)
+	size := n
+	if keep != nil {
+		size = uint64(min(len(keep), int(n)))
+	}
+	r := make(rec, size)
 	prev := ""
 	for i := uint64(0); i < n && d.err == nil; i++ {
 		var k string
@@ -233,6 +275,10 @@ func decodeRec(buf []byte) (rec, error) {
 			d.fail()
 		}
 		prev = k
+		if keep != nil && !keep[k] {
+			d.skipValue()
+			continue
+		}
 		v := d.value()
 		if d.err == nil {
 			r[k] = v

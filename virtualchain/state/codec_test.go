@@ -60,6 +60,22 @@ func TestRecRoundTrip(t *testing.T) {
 			if !sameRec(got, c.r) {
 				t.Fatalf("round trip: got %v, want %v", got, c.r)
 			}
+			// A partial decode is the same record restricted to the kept
+			// fields.
+			keep := map[string]bool{"name": true, "buckets": true, "b": true, "zz": true, "absent": true}
+			part, err := decodeSome(enc, keep)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := rec{}
+			for k, v := range c.r {
+				if keep[k] {
+					want[k] = v
+				}
+			}
+			if !sameRec(part, want) {
+				t.Fatalf("partial decode: got %v, want %v", part, want)
+			}
 			// The bytes depend on the record only, not on map order.
 			for i := 0; i < 20; i++ {
 				if again := encodeRec(nil, cloneRec(c.r)); !bytes.Equal(again, enc) {
@@ -97,6 +113,9 @@ func TestRecRejectsCorrupt(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			if r, err := decodeRec(c.buf); err == nil {
 				t.Fatalf("decoded %x as %v", c.buf, r)
+			}
+			if r, err := decodeSome(c.buf, map[string]bool{"zz": true}); err == nil {
+				t.Fatalf("partial decode of %x gave %v", c.buf, r)
 			}
 		})
 	}
@@ -157,8 +176,22 @@ func FuzzDecodeRec(f *testing.F) {
 	f.Add([]byte{})
 	f.Fuzz(func(t *testing.T, buf []byte) {
 		r, err := decodeRec(buf)
+		part, perr := decodeSome(buf, map[string]bool{"name": true, "op_fee": true})
+		if (err == nil) != (perr == nil) {
+			t.Fatalf("%x: full decode error %v, partial decode error %v", buf, err, perr)
+		}
 		if err != nil {
 			return
+		}
+		for k, v := range part {
+			if w, ok := r[k]; !ok || !sameRec(rec{k: v}, rec{k: w}) {
+				t.Fatalf("%x: partial decode has %s=%v, full decode %v", buf, k, v, w)
+			}
+		}
+		if _, ok := r["name"]; ok {
+			if _, ok := part["name"]; !ok {
+				t.Fatalf("%x: partial decode dropped a kept field", buf)
+			}
 		}
 		if enc := encodeRec(nil, r); !bytes.Equal(enc, buf) {
 			t.Fatalf("%x decoded to %v which encodes as %x", buf, r, enc)

@@ -30,9 +30,11 @@ type overlay struct {
 	// reads caches committed values: the base does not change while a block
 	// runs, and one operation's checks read the same rows many times.
 	reads map[string]baseRead
-	// rows caches decoded records of the current overlay state; a write to
-	// a key drops its entry. Cached records are shared and never mutated.
-	rows map[string]rec
+	// rows caches decoded records of the current overlay state, and
+	// summaries records decoded in part (see nameSummary); a write to a key
+	// drops its entries. Cached records are shared and never mutated.
+	rows      map[string]rec
+	summaries map[string]rec
 	// shared, when set, is the machine's cache of committed values across
 	// blocks, consulted before Pebble.
 	shared *readCache
@@ -61,7 +63,7 @@ type undoEntry struct {
 }
 
 func newOverlay(base reader) *overlay {
-	return &overlay{base: base, writes: map[string]write{}, reads: map[string]baseRead{}, rows: map[string]rec{}}
+	return &overlay{base: base, writes: map[string]write{}, reads: map[string]baseRead{}, rows: map[string]rec{}, summaries: map[string]rec{}}
 }
 
 func (o *overlay) get(key []byte) ([]byte, bool, error) {
@@ -130,6 +132,7 @@ func (o *overlay) put(key, val []byte) error {
 	}
 	o.writes[string(key)] = write{val: append([]byte(nil), val...)}
 	delete(o.rows, string(key))
+	delete(o.summaries, string(key))
 	return nil
 }
 
@@ -139,6 +142,7 @@ func (o *overlay) del(key []byte) error {
 	}
 	o.writes[string(key)] = write{del: true}
 	delete(o.rows, string(key))
+	delete(o.summaries, string(key))
 	return nil
 }
 
@@ -157,6 +161,7 @@ func (o *overlay) putNew(key, val []byte) {
 	}
 	o.writes[k] = write{val: append([]byte(nil), val...)}
 	delete(o.rows, k)
+	delete(o.summaries, k)
 }
 
 // scan calls fn for every live key with the prefix, in key order, merging

@@ -332,9 +332,10 @@ func (b *block) nameFromNameConsensusHash(nch string, names []string) (string, s
 			hashes = append(hashes, c)
 		}
 	}
+	m := newHash128Matcher(nch)
 	for _, n := range names {
 		for _, c := range hashes {
-			if nameop.Hash128(n+c) == nch {
+			if m.match(n, c) {
 				return n, c
 			}
 		}
