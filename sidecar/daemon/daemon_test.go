@@ -2,6 +2,7 @@ package daemon_test
 
 import (
 	"context"
+	"os"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -50,13 +51,23 @@ func waitHeight(t *testing.T, d *daemon.Daemon, h int64, within time.Duration) {
 
 func start(t *testing.T, cfg config.Config) (*daemon.Daemon, func()) {
 	t.Helper()
-	d, err := daemon.Open(cfg, zerolog.Nop())
+	log := zerolog.Nop()
+	if os.Getenv("ATLASD_TEST_LOG") != "" {
+		log = zerolog.New(zerolog.ConsoleWriter{Out: os.Stderr}).With().Timestamp().Logger()
+	}
+	d, err := daemon.Open(cfg, log)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- d.Run(ctx) }()
+	go func() {
+		err := d.Run(ctx)
+		if err != nil && ctx.Err() == nil {
+			t.Errorf("daemon stopped on its own: %v", err)
+		}
+		done <- err
+	}()
 	stop := func() {
 		cancel()
 		select {

@@ -15,7 +15,6 @@ import (
 
 	"github.com/atlasd/atlasd/sidecar/config"
 	"github.com/atlasd/atlasd/sidecar/daemon"
-	"github.com/atlasd/atlasd/sidecar/internal/bnstx"
 	"github.com/atlasd/atlasd/sidecar/internal/regtest"
 	"github.com/atlasd/atlasd/virtualchain/nameop"
 	"github.com/atlasd/atlasd/virtualchain/params"
@@ -118,8 +117,7 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 	}()
 
 	net := nameop.Network{Magic: p.Magic, P2PKHVersion: p.P2PKHVersion, P2SHVersion: p.P2SHVersion}
-	pl := &player{n: n, b: bnstx.New(n, net), d: d, ns: o.Namespace,
-		owners: map[string]*regtest.Key{}, zonefiles: map[string][]byte{}}
+	pl := NewPlayer(n, net, d, o.Namespace).p
 	fmt.Fprintf(o.Out, "devnet: btcd regtest at %s (user %s), data in %s\n", n.RPCHost(), n.RPCUser(), o.DataDir)
 	if err := pl.script(runCtx); err != nil {
 		if runErr != nil {

@@ -10,6 +10,7 @@ import (
 	"github.com/atlasd/atlasd/sidecar/daemon"
 	"github.com/atlasd/atlasd/sidecar/internal/bnstx"
 	"github.com/atlasd/atlasd/sidecar/internal/regtest"
+	"github.com/atlasd/atlasd/virtualchain/nameop"
 )
 
 // player broadcasts BNS operations on the node and mines them, waiting
@@ -213,3 +214,21 @@ func (p *player) script(ctx context.Context) error {
 	delete(p.owners, carol)
 	return nil
 }
+
+// Player plays the devnet's scripted history on any node and daemon, for
+// tests that need a live BNS history with zonefiles.
+type Player struct{ p *player }
+
+// NewPlayer returns a player on node n (already past the network's first
+// block minus one) feeding daemon d, in namespace ns.
+func NewPlayer(n *regtest.Node, net nameop.Network, d *daemon.Daemon, ns string) *Player {
+	return &Player{&player{n: n, b: bnstx.New(n, net), d: d, ns: ns,
+		owners: map[string]*regtest.Key{}, zonefiles: map[string][]byte{}}}
+}
+
+// Script plays the opening history (every kind of name operation) and puts
+// its zonefiles into the daemon's Atlas peer.
+func (p *Player) Script(ctx context.Context) error { return p.p.script(ctx) }
+
+// Zonefiles returns the played zonefiles by hash (hex).
+func (p *Player) Zonefiles() map[string][]byte { return p.p.zonefiles }

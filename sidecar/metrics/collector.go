@@ -27,9 +27,6 @@ func (c *sourceCollector) Describe(ch chan<- *prometheus.Desc) {
 		ch <- l.desc
 	}
 	ch <- c.defs.lag
-	ch <- c.defs.queue
-	ch <- c.defs.lastOK
-	ch <- c.defs.backErrs
 }
 
 // Collect reads the sources. A value that is not a number (NaN) is sent
@@ -57,17 +54,6 @@ func (c *sourceCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	if src.IndexedHeight != nil && src.NodeTip != nil {
 		emit(ch, c.defs.lag, prometheus.GaugeValue, math.Max(0, src.NodeTip()-src.IndexedHeight()))
-	}
-	if src.Backups != nil {
-		for _, b := range src.Backups() {
-			last := 0.0
-			if !b.LastSuccess.IsZero() {
-				last = float64(b.LastSuccess.UnixNano()) / 1e9
-			}
-			emit(ch, c.defs.queue, prometheus.GaugeValue, float64(b.QueueDepth), b.Driver)
-			emit(ch, c.defs.lastOK, prometheus.GaugeValue, last, b.Driver)
-			emit(ch, c.defs.backErrs, prometheus.CounterValue, float64(b.Errors), b.Driver)
-		}
 	}
 }
 

@@ -21,12 +21,9 @@ type labeled struct {
 
 // defs are the descriptions of every series fed from Sources.
 type defs struct {
-	scalars  []scalar
-	labeled  []labeled
-	lag      *prometheus.Desc
-	queue    *prometheus.Desc
-	lastOK   *prometheus.Desc
-	backErrs *prometheus.Desc
+	scalars []scalar
+	labeled []labeled
+	lag     *prometheus.Desc
 }
 
 func desc(subsystem, name, help string, labels ...string) *prometheus.Desc {
@@ -65,13 +62,8 @@ func newDefs() *defs {
 		labeled: []labeled{
 			{desc("atlas", "peers", "Atlas peers known, by state.", "state"), g,
 				func(s *Sources) ByLabel { return s.Peers }},
-			{desc("plugin", "restarts_total", "Plugin processes restarted after exiting, by plugin.", "plugin"), c,
-				func(s *Sources) ByLabel { return s.PluginRestarts }},
 		},
-		lag:      desc("chain", "lag_blocks", "Blocks between bitcoind's tip and the indexed height."),
-		queue:    desc("backup", "queue_depth", "Zonefiles waiting to be backed up, by driver.", "driver"),
-		lastOK:   desc("backup", "last_success_timestamp_seconds", "Unix time of the driver's last successful backup, 0 if none.", "driver"),
-		backErrs: desc("backup", "errors_total", "Failed backup attempts, by driver.", "driver"),
+		lag: desc("chain", "lag_blocks", "Blocks between bitcoind's tip and the indexed height."),
 	}
 }
 

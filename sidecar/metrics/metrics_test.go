@@ -27,8 +27,6 @@ type world struct {
 	present, total                             atomic.Uint64
 	mu                                         sync.Mutex
 	peers                                      map[string]int
-	restarts                                   map[string]uint64
-	backups                                    []BackupStatus
 }
 
 func (w *world) sources() Sources {
@@ -50,16 +48,6 @@ func (w *world) sources() Sources {
 			defer w.mu.Unlock()
 			return maps.Clone(w.peers)
 		}),
-		PluginRestarts: Counts(func() map[string]uint64 {
-			w.mu.Lock()
-			defer w.mu.Unlock()
-			return maps.Clone(w.restarts)
-		}),
-		Backups: func() []BackupStatus {
-			w.mu.Lock()
-			defer w.mu.Unlock()
-			return append([]BackupStatus(nil), w.backups...)
-		},
 	}
 }
 
@@ -152,7 +140,7 @@ func check(t *testing.T, fams map[string]*dto.MetricFamily, wants []want) {
 }
 
 func TestScrapeFollowsSources(t *testing.T) {
-	w := &world{peers: map[string]int{"healthy": 3, "unreachable": 1}, restarts: map[string]uint64{}}
+	w := &world{peers: map[string]int{"healthy": 3, "unreachable": 1}}
 	m, err := New(w.sources())
 	if err != nil {
 		t.Fatal(err)
@@ -178,9 +166,6 @@ func TestScrapeFollowsSources(t *testing.T) {
 			t.Errorf("%s missing", name)
 		}
 	}
-	if fams["atlasd_backup_queue_depth"] != nil || fams["atlasd_plugin_restarts_total"] != nil {
-		t.Error("series without data exported")
-	}
 
 	// Everything moves; the next scrape must see it.
 	w.height.Store(800_012)
@@ -196,12 +181,6 @@ func TestScrapeFollowsSources(t *testing.T) {
 	w.present.Store(100)
 	w.mu.Lock()
 	w.peers = map[string]int{"healthy": 5}
-	w.restarts["dropbox"] = 2
-	last := time.Unix(1_700_000_000, 0)
-	w.backups = []BackupStatus{
-		{Driver: "dropbox", QueueDepth: 9, LastSuccess: last, Errors: 1},
-		{Driver: "local"},
-	}
 	w.mu.Unlock()
 	m.ObserveReorg(2)
 	m.ObserveRPC("getblock", 40*time.Millisecond, "")
@@ -223,11 +202,6 @@ func TestScrapeFollowsSources(t *testing.T) {
 		{"atlasd_atlas_served_bytes_total", nil, 4096},
 		{"atlasd_atlas_zonefiles_present", nil, 100},
 		{"atlasd_atlas_peers", []string{"state", "healthy"}, 5},
-		{"atlasd_plugin_restarts_total", []string{"plugin", "dropbox"}, 2},
-		{"atlasd_backup_queue_depth", []string{"driver", "dropbox"}, 9},
-		{"atlasd_backup_last_success_timestamp_seconds", []string{"driver", "dropbox"}, 1_700_000_000},
-		{"atlasd_backup_last_success_timestamp_seconds", []string{"driver", "local"}, 0},
-		{"atlasd_backup_errors_total", []string{"driver", "dropbox"}, 1},
 		{"atlasd_bitcoind_rpc_duration_seconds", []string{"method", "getblock"}, 2},
 		{"atlasd_bitcoind_rpc_duration_seconds", []string{"method", "getblockcount"}, 1},
 		{"atlasd_bitcoind_rpc_errors_total", []string{"kind", "timeout"}, 1},
@@ -254,7 +228,7 @@ func TestScrapeFollowsSources(t *testing.T) {
 // Every atlasd series carries the atlasd_ prefix, and each kind is what
 // its name promises.
 func TestSeriesNames(t *testing.T) {
-	w := &world{peers: map[string]int{"healthy": 1}, restarts: map[string]uint64{"p": 1}, backups: []BackupStatus{{Driver: "d"}}}
+	w := &world{peers: map[string]int{"healthy": 1}}
 	m, err := New(w.sources())
 	if err != nil {
 		t.Fatal(err)
@@ -273,8 +247,6 @@ func TestSeriesNames(t *testing.T) {
 		"atlasd_bitcoind_rpc_duration_seconds": true, "atlasd_bitcoind_rpc_errors_total": true,
 		"atlasd_atlas_peers": true, "atlasd_atlas_zonefiles_present": true, "atlasd_atlas_zonefiles_expected": true,
 		"atlasd_atlas_served_bytes_total": true,
-		"atlasd_backup_queue_depth":       true, "atlasd_backup_last_success_timestamp_seconds": true,
-		"atlasd_backup_errors_total": true, "atlasd_plugin_restarts_total": true,
 	}
 	for _, f := range fams {
 		name := f.GetName()

@@ -1,6 +1,5 @@
 package metrics
 
-import "time"
 
 // Value reads one number at scrape time. It must be safe to call from any
 // goroutine at any moment: an atomic's Load, through Int or Uint, is.
@@ -42,18 +41,6 @@ func Counts[N int | int64 | uint64](f func() map[string]N) ByLabel {
 	}
 }
 
-// BackupStatus is one backup driver's state at scrape time.
-type BackupStatus struct {
-	Driver string
-	// QueueDepth is the zonefiles waiting for this driver.
-	QueueDepth int
-	// LastSuccess is when the driver last stored a zonefile; zero if
-	// never, which exports as 0 so that an age alert fires.
-	LastSuccess time.Time
-	// Errors counts failed attempts since start.
-	Errors uint64
-}
-
 // Sources are what a scrape reads. Every field is optional: a nil one
 // leaves its series out rather than exporting a misleading zero.
 type Sources struct {
@@ -71,8 +58,7 @@ type Sources struct {
 	InventoryPresent, InventoryTotal Value
 	// BytesServed counts bytes of replies to Atlas peers.
 	BytesServed Value
-	// Backups reports every backup driver.
-	Backups func() []BackupStatus
-	// PluginRestarts counts restarts by plugin name.
-	PluginRestarts ByLabel
+	// Backup drivers and their plugin processes are not here: the
+	// daemon passes this registry to plugin/backup, whose collector
+	// exports atlasd_backup_* and atlasd_plugin_restarts_total itself.
 }
