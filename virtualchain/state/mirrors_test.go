@@ -172,7 +172,7 @@ func checkMirrors(m *Machine) error {
 	}
 	for ch, h := range hashes {
 		if got, ok := m.hashIdx[ch]; !ok || got != h {
-			return fmt.Errorf("hash %s: index %d (%v), database %d", ch, got, ok, h)
+			return fmt.Errorf("hash %x: index %d (%v), database %d", ch, got, ok, h)
 		}
 	}
 	fresh := senderIndex{}

@@ -7,8 +7,10 @@ import (
 
 // blockCacheSize is Pebble's cache of uncompressed table blocks. The default
 // 8 MB held too little of a mainnet-sized state: reads of name rows and
-// history went to the file and through snappy on almost every lookup.
-const blockCacheSize = 64 << 20
+// history went to the file and through snappy on almost every lookup. With
+// the machine's own read cache in front, 32 MB replays mainnet's shape as
+// fast as 64 or 160 MB did.
+const blockCacheSize = 32 << 20
 
 // pebbleOptions are the database options of the replay state; cache is
 // owned by the caller.
@@ -17,9 +19,10 @@ func pebbleOptions(cache *pebble.Cache, log pebbleLogger) *pebble.Options {
 		// Pinned so a future pebble upgrade cannot silently ratchet the
 		// on-disk format of an operator's database.
 		FormatMajorVersion: pebble.FormatVirtualSSTables,
-		// The replay is write-heavy with small values; a larger memtable
-		// keeps flushes rare during initial sync.
-		MemTableSize: 32 << 20,
+		// The replay is write-heavy with small values; a memtable above the
+		// 4 MB default keeps flushes rare during initial sync. 16 MB replays
+		// as fast as 32 MB and keeps tens of MB less resident.
+		MemTableSize: 16 << 20,
 		Cache:        cache,
 		Logger:       log,
 		Levels:       make([]pebble.LevelOptions, 7),
