@@ -32,6 +32,9 @@ type Config struct {
 	// also the number of rpcclient instances. Keep it at or below
 	// bitcoind's rpcworkqueue (default 16) minus what other clients use.
 	Conns int
+	// Observe, if set, is told the method, duration and outcome of every
+	// call (for latency and error metrics).
+	Observe func(method string, took time.Duration, err error)
 }
 
 // Client is a pool of rpcclient connections to one node. It is safe for
@@ -91,7 +94,11 @@ func (c *Client) Close() {
 func (c *Client) Conns() int { return c.cfg.Conns }
 
 // call runs one JSON-RPC method and returns its raw result.
-func (c *Client) call(ctx context.Context, method string, params ...any) (json.RawMessage, error) {
+func (c *Client) call(ctx context.Context, method string, params ...any) (res json.RawMessage, err error) {
+	if c.cfg.Observe != nil {
+		start := time.Now()
+		defer func() { c.cfg.Observe(method, time.Since(start), err) }()
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.Timeout)
 	defer cancel()
 	raw := make([]json.RawMessage, len(params))

@@ -79,6 +79,10 @@ func Open(cfg config.Config, log zerolog.Logger) (*Daemon, error) {
 	if d.m, err = d.openState(); err != nil {
 		return nil, err
 	}
+	if d.metrics, err = d.newMetrics(); err != nil {
+		d.m.Close()
+		return nil, err
+	}
 	d.node, err = bitcoind.New(bitcoind.Config{
 		Host:       cfg.Bitcoind.RPCHost,
 		User:       cfg.Bitcoind.RPCUser,
@@ -86,6 +90,18 @@ func Open(cfg config.Config, log zerolog.Logger) (*Daemon, error) {
 		CookieFile: expand(cfg.Bitcoind.RPCCookie),
 		Timeout:    cfg.Bitcoind.RPCTimeout,
 		Conns:      cfg.Bitcoind.RPCConns,
+		Observe: func(method string, took time.Duration, err error) {
+			if m := d.metrics; m != nil {
+				kind := ""
+				var be *bitcoind.Error
+				if errors.As(err, &be) {
+					kind = strings.ReplaceAll(be.Kind.String(), " ", "_")
+				} else if err != nil {
+					kind = "other"
+				}
+				m.ObserveRPC(method, took, kind)
+			}
+		},
 	})
 	if err != nil {
 		d.m.Close()
@@ -153,9 +169,6 @@ func (d *Daemon) Run(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return nil
 		}
-		return err
-	}
-	if d.metrics, err = d.newMetrics(); err != nil {
 		return err
 	}
 	f := follow.New(d.node, d.m, follow.Config{

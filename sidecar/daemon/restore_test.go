@@ -10,12 +10,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/minio/minio-go/v7"
+	"github.com/prometheus/common/expfmt"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/rs/zerolog"
 
@@ -154,6 +156,44 @@ func TestRestoreFromS3(t *testing.T) {
 			t.Fatalf("%d of %d zonefiles still missing a minute after restart with the S3 driver", missing, len(want))
 		}
 	}
+	checkDashboardSeries(t, "http://"+d2.APIAddr()+"/metrics")
 	_ = daemon.Version
 	_ = zerolog.Nop
+}
+
+// eventOnly are series that exist only once their first event happened
+// (a labelled counter's first error, a ZMQ endpoint configured, a plugin
+// restart); the dashboard may name them before that.
+var eventOnly = map[string]bool{
+	"atlasd_bitcoind_rpc_errors_total": true, "atlasd_zmq_gaps_total": true, "atlasd_zmq_reconnects_total": true,
+	"atlasd_zmq_silences_total": true, "atlasd_plugin_restarts_total": true,
+}
+
+// checkDashboardSeries scrapes a running daemon and requires every atlasd_
+// series that contrib/grafana's dashboard queries to be exported.
+func checkDashboardSeries(t *testing.T, url string) {
+	t.Helper()
+	dash, err := os.ReadFile(filepath.Join(drivertest.ModuleRoot(t), "contrib", "grafana", "atlasd-dashboard.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !json.Valid(dash) {
+		t.Fatal("dashboard is not valid JSON")
+	}
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var parser expfmt.TextParser
+	fams, err := parser.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range regexp.MustCompile(`atlasd_[a-z_]+`).FindAllString(string(dash), -1) {
+		name = strings.TrimSuffix(name, "_bucket")
+		if fams[name] == nil && !eventOnly[name] {
+			t.Errorf("the dashboard queries %s, which the daemon does not export", name)
+		}
+	}
 }
