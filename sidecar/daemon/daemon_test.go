@@ -2,10 +2,10 @@ package daemon_test
 
 import (
 	"context"
-	"os"
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"

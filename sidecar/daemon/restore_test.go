@@ -17,8 +17,8 @@ import (
 	"time"
 
 	"github.com/minio/minio-go/v7"
-	"github.com/prometheus/common/expfmt"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/prometheus/common/expfmt"
 	"github.com/rs/zerolog"
 
 	"github.com/atlasd/atlasd/plugin/drivertest"

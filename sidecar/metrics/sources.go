@@ -1,6 +1,5 @@
 package metrics
 
-
 // Value reads one number at scrape time. It must be safe to call from any
 // goroutine at any moment: an atomic's Load, through Int or Uint, is.
 type Value func() float64
