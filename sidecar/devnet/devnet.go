@@ -37,6 +37,9 @@ type Options struct {
 	// AtlasListen is the Atlas peer's address (default 127.0.0.1:16264,
 	// v1's test-network port, so a mainnet peer on 6264 is left alone).
 	AtlasListen string
+	// Peers is how many extra atlasd peers follow the same node and
+	// replicate zonefiles from the first (devnet --peers).
+	Peers int
 	// Out receives the human summary.
 	Out    io.Writer
 	Logger zerolog.Logger
@@ -50,8 +53,10 @@ type Summary struct {
 	ConsensusHash string
 	Names         int
 	Zonefiles     int
-	// Present counts the played zonefiles the Atlas peer holds.
-	Present int
+	// Present counts the played zonefiles the Atlas peer holds, and
+	// PeersPresent how many each extra peer holds.
+	Present      int
+	PeersPresent []int
 }
 
 // Run starts the devnet and plays until ctx ends (or Blocks are mined).
@@ -116,8 +121,13 @@ func Run(ctx context.Context, o Options) (*Summary, error) {
 		wg.Wait()
 	}()
 
+	peers, err := startPeers(runCtx, &wg, cfg, o, d)
+	if err != nil {
+		return nil, err
+	}
 	net := nameop.Network{Magic: p.Magic, P2PKHVersion: p.P2PKHVersion, P2SHVersion: p.P2SHVersion}
 	pl := NewPlayer(n, net, d, o.Namespace).p
+	pl.peers = peers
 	fmt.Fprintf(o.Out, "devnet: btcd regtest at %s (user %s), data in %s\n", n.RPCHost(), n.RPCUser(), o.DataDir)
 	if err := pl.script(runCtx); err != nil {
 		if runErr != nil {
@@ -182,10 +192,66 @@ func (p *player) summary() Summary {
 			present++
 		}
 	}
-	return Summary{API: p.d.APIAddr(), Height: h, ConsensusHash: ch, Names: len(p.owners), Zonefiles: int(m.Slots()), Present: present}
+	var onPeers []int
+	for _, q := range p.peers {
+		held := 0
+		for hash := range p.zonefiles {
+			if q.ZonefileHeld(hash) {
+				held++
+			}
+		}
+		onPeers = append(onPeers, held)
+	}
+	return Summary{API: p.d.APIAddr(), Height: h, ConsensusHash: ch, Names: len(p.owners), Zonefiles: int(m.Slots()), Present: present, PeersPresent: onPeers}
 }
 
 func (s Summary) String() string {
-	return fmt.Sprintf("height %d, consensus hash %s, %d live names, %d zonefiles announced, %d held by the Atlas peer",
+	out := fmt.Sprintf("height %d, consensus hash %s, %d live names, %d zonefiles announced, %d held by the Atlas peer",
 		s.Height, s.ConsensusHash, s.Names, s.Zonefiles, s.Present)
+	if len(s.PeersPresent) > 0 {
+		out += fmt.Sprintf(" (extra peers hold %v)", s.PeersPresent)
+	}
+	return out
+}
+
+// startPeers runs o.Peers more daemons on the same node, each with its own
+// data directory and Atlas port, seeded with the first peer.
+func startPeers(ctx context.Context, wg *sync.WaitGroup, base config.Config, o Options, first *daemon.Daemon) ([]*daemon.Daemon, error) {
+	if o.Peers <= 0 {
+		return nil, nil
+	}
+	var seed string
+	for deadline := time.Now().Add(30 * time.Second); seed == ""; time.Sleep(20 * time.Millisecond) {
+		if seed = first.AtlasAddr(); seed == "" && time.Now().After(deadline) {
+			return nil, errors.New("devnet: the first Atlas peer did not start")
+		}
+	}
+	var out []*daemon.Daemon
+	for i := 0; i < o.Peers; i++ {
+		cfg := base
+		cfg.DataDir = filepath.Join(o.DataDir, fmt.Sprintf("peer-%d", i+1))
+		cfg.Atlas.Listen = "127.0.0.1:0"
+		cfg.API.Listen = "127.0.0.1:0"
+		cfg.Atlas.Seeds = []string{seed}
+		d, err := daemon.Open(cfg, o.Logger.With().Int("peer", i+1).Logger())
+		if err != nil {
+			return nil, err
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := d.Run(ctx); err != nil {
+				o.Logger.Error().Err(err).Int("peer", i+1).Msg("devnet peer stopped")
+			}
+			d.Close()
+		}()
+		for deadline := time.Now().Add(30 * time.Second); d.AtlasAddr() == "" || d.APIAddr() == ""; time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				return nil, fmt.Errorf("devnet: peer %d did not start", i+1)
+			}
+		}
+		fmt.Fprintf(o.Out, "devnet: peer %d: Atlas %s, REST API http://%s/v1/info\n", i+1, d.AtlasAddr(), d.APIAddr())
+		out = append(out, d)
+	}
+	return out, nil
 }

@@ -132,3 +132,59 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// devnet --peers: extra atlasd peers follow the same node and end up
+// holding every zonefile put into the first one.
+func TestDevnetPeers(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	var out syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		_, err := Run(ctx, Options{DataDir: t.TempDir(), Interval: time.Hour, Peers: 2, APIListen: "127.0.0.1:0",
+			AtlasListen: "127.0.0.1:0", Out: &out, Logger: zerolog.Nop()})
+		done <- err
+	}()
+	var apis []string
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(50 * time.Millisecond) {
+		select {
+		case err := <-done:
+			t.Fatalf("devnet ended early: %v\n%s", err, out.String())
+		default:
+		}
+		if strings.Contains(out.String(), "scripted history played") {
+			for _, l := range strings.Split(out.String(), "\n") {
+				if i := strings.Index(l, "REST API http://"); i >= 0 && strings.Contains(l, "peer ") {
+					apis = append(apis, strings.TrimSuffix(strings.Fields(l[i+len("REST API "):])[0], "/v1/info"))
+				}
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no scripted history after a minute:\n%s", out.String())
+		}
+	}
+	if len(apis) != 2 {
+		t.Fatalf("peer API lines: %v\n%s", apis, out.String())
+	}
+	for _, api := range apis {
+		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			resp, err := http.Get(api + "/v1/atlas/inventory")
+			var inv struct{ Present, Total int }
+			if err == nil {
+				json.NewDecoder(resp.Body).Decode(&inv)
+				resp.Body.Close()
+			}
+			if inv.Total == 4 && inv.Present == 4 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("peer %s holds %d of %d slots after 30 s", api, inv.Present, inv.Total)
+			}
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

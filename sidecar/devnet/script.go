@@ -26,6 +26,7 @@ type player struct {
 	zonefiles map[string][]byte       // zonefile hash (hex) -> bytes
 	pending   [][]byte                // zonefiles whose update is not mined yet
 	serial    int
+	peers     []*daemon.Daemon // extra peers (devnet --peers), for the summary
 }
 
 // mine mines k blocks and waits until the daemon has applied them.
