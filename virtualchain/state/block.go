@@ -148,7 +148,9 @@ func (b *block) run(txs []*nameop.Tx) (ops []Accepted, ann []Announcement, opsHa
 			}
 			acc.Serialized = s
 			serialized = append(serialized, s)
-			checked = append(checked, cloneRec(cop))
+			// cop is not used after this iteration, so the collision
+			// marks later ops may add to it need no copy.
+			checked = append(checked, cop)
 			if announcingOps[c.name] && !isNone(cop, "value_hash") {
 				ann = append(ann, Announcement{Name: str(cop, "name"), Hash: str(cop, "value_hash"), TxID: c.txid, Height: uint64(b.height), VtxIndex: c.vtxindex})
 			}

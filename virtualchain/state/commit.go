@@ -28,13 +28,17 @@ var nameTransitions = map[string]bool{
 // included) carry op_fee as a float when the name was created by an import,
 // as an int otherwise; token_fee is always a string.
 func quirks(opName string, newRec, cur rec) rec {
-	out := cloneRec(newRec)
+	return applyQuirks(opName, cloneRec(newRec), cur)
+}
+
+// applyQuirks is quirks on a record the caller owns, changed in place.
+func applyQuirks(opName string, out, cur rec) rec {
 	if nameTransitions[opName] {
-		fee, ok := newRec["op_fee"]
+		fee, ok := out["op_fee"]
 		if !ok || fee.IsNone() {
 			fee = cur["op_fee"]
 		}
-		lco, ok := newRec["last_creation_op"]
+		lco, ok := out["last_creation_op"]
 		if !ok || lco.IsNone() {
 			lco = cur["last_creation_op"]
 		}
@@ -241,7 +245,7 @@ func (b *block) commitTransition(o *opCtx) (rec, error) {
 	for k, v := range opData {
 		newRec[k] = v
 	}
-	canon := quirks(o.name, newRec, cur)
+	canon := applyQuirks(o.name, newRec, cur)
 	canonicalize(o.name, canon)
 	if err := b.saveHistory(id, b.height, o.vtxindex, canon); err != nil {
 		return nil, err

@@ -21,6 +21,16 @@ func (b *block) row(key []byte) (rec, error) {
 	if r, ok := b.ov.rows[string(key)]; ok {
 		return r, nil
 	}
+	_, written := b.ov.writes[string(key)]
+	keep := !written && key[0] == pfxNamespace
+	if keep {
+		// Namespace rows are read by nearly every block and rarely written:
+		// the machine keeps them decoded across blocks.
+		if r, ok := b.m.nsRows[string(key)]; ok {
+			b.ov.rows[string(key)] = r
+			return r, nil
+		}
+	}
 	v, ok, err := b.ov.get(key)
 	if err != nil {
 		return nil, err
@@ -32,6 +42,9 @@ func (b *block) row(key []byte) (rec, error) {
 		}
 	}
 	b.ov.rows[string(key)] = r
+	if keep {
+		b.m.nsRows[string(key)] = r
+	}
 	return r, nil
 }
 

@@ -51,6 +51,9 @@ type Machine struct {
 	empty prefixSet
 	// hashIdx mirrors the committed consensus hash -> height keys.
 	hashIdx hashIndex
+	// nsRows holds committed namespace rows, decoded (nil: no row); a
+	// block's write to a row drops it, a rollback drops them all.
+	nsRows map[string]rec
 }
 
 // readCacheLimit bounds each generation of the cross-block read cache. A
@@ -74,7 +77,7 @@ func Open(dir string, p *params.Params, opts Options) (*Machine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state: open %s: %w", dir, err)
 	}
-	m := &Machine{p: p, db: db, dir: dir, opts: opts, log: opts.Logger, tip: int64(p.FirstBlock) - 1, cache: newReadCache(readCacheLimit), senders: senderIndex{}, hashIdx: hashIndex{}}
+	m := &Machine{p: p, db: db, dir: dir, opts: opts, log: opts.Logger, tip: int64(p.FirstBlock) - 1, cache: newReadCache(readCacheLimit), senders: senderIndex{}, hashIdx: hashIndex{}, nsRows: map[string]rec{}}
 	if err := m.load(); err != nil {
 		db.Close()
 		return nil, err
@@ -161,6 +164,9 @@ func (m *Machine) load() error {
 	}
 	defer it.Close()
 	for it.First(); it.Valid(); it.Next() {
+		if len(it.Key()) != 9 {
+			return &InvariantError{Msg: fmt.Sprintf("malformed consensus hash key %q in %s", it.Key(), m.dir)}
+		}
 		h := binary.BigEndian.Uint64(it.Key()[1:])
 		if int64(h) > m.tip {
 			break
@@ -306,6 +312,9 @@ func (m *Machine) ApplyBlock(height uint64, hash string, txs []*nameop.Tx) (*Res
 		return nil, fmt.Errorf("state: commit block %d: %w", height, err)
 	}
 	b.ov.publish(m.cache, m.senders, m.hashIdx, &m.empty)
+	for _, k := range b.ov.order {
+		delete(m.nsRows, k)
+	}
 	m.empty[pfxUndo] = false // written into the batch directly
 	m.tip, m.tipHash, m.slots = int64(height), hash, slots
 	m.hashes = append(m.hashes, ch)
@@ -325,6 +334,7 @@ func (m *Machine) Rollback(height uint64) error {
 	}
 	// Undo records rewrite keys behind the overlays' backs.
 	defer m.cache.reset()
+	defer clear(m.nsRows)
 	for m.tip > int64(height) {
 		h := uint64(m.tip)
 		v, ok, err := m.getRaw(heightKey(pfxUndo, h))

@@ -25,7 +25,8 @@ import (
 )
 
 // The machine keeps in-memory copies of committed state: the read cache,
-// the sender and consensus hash indexes and the set of empty key prefixes. These tests replay the reference scenarios with
+// the sender and consensus hash indexes, the decoded namespace rows and the
+// set of empty key prefixes. These tests replay the reference scenarios with
 // rollbacks and reopens and check after every step that both still equal
 // the database, and that the consensus hashes are the reference's.
 
@@ -173,6 +174,25 @@ func checkMirrors(m *Machine) error {
 	for ch, h := range hashes {
 		if got, ok := m.hashIdx[ch]; !ok || got != h {
 			return fmt.Errorf("hash %x: index %d (%v), database %d", ch, got, ok, h)
+		}
+	}
+	for k, r := range m.nsRows {
+		b := &block{m: m, ov: newOverlay(m.db)}
+		v, ok, err := b.ov.get([]byte(k))
+		if err != nil {
+			return err
+		}
+		if ok != (r != nil) {
+			return fmt.Errorf("namespace row %q: cached %v, stored %v", k, r != nil, ok)
+		}
+		if ok {
+			got, err := decodeRec(v)
+			if err != nil {
+				return err
+			}
+			if !sameRec(got, r) {
+				return fmt.Errorf("namespace row %q: cached %v, stored %v", k, r, got)
+			}
 		}
 	}
 	fresh := senderIndex{}
