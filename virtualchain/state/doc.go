@@ -17,4 +17,13 @@
 // consensus hash, the chunk announcements and the new tip are committed to
 // Pebble in one batch, so a crash always leaves the database at a block
 // boundary.
+//
+// Rows are stored in a compact binary form (codec.go), and the database
+// carries a format version that Open checks. For speed the machine keeps
+// some committed state in memory as well: a bounded cache of recently read
+// values, the sender and consensus-hash indexes in full, decoded namespace
+// rows and the key prefixes that hold nothing. Each copy changes only when
+// the committed keys do (after a block's batch commits, per rolled-back
+// block, at Open), and a test replays the reference scenarios with
+// rollbacks and reopens checking every copy against the database.
 package state
