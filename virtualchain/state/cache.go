@@ -56,12 +56,6 @@ func (c *readCache) set(key string, r baseRead) {
 	c.cur[key] = r
 }
 
-// drop forgets key, for writes that bypass the overlay.
-func (c *readCache) drop(key []byte) {
-	delete(c.cur, string(key))
-	delete(c.prev, string(key))
-}
-
 func (c *readCache) reset() {
 	c.cur = make(map[string]baseRead)
 	c.prev = make(map[string]baseRead)

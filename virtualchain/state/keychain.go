@@ -2,7 +2,6 @@ package state
 
 import (
 	"encoding/hex"
-	"errors"
 	"strings"
 
 	"github.com/btcsuite/btcd/btcec/v2"
@@ -73,5 +72,3 @@ func isMultisigScriptHex(s string) bool {
 	p2wsh := len(s) == 68 && strings.HasPrefix(s, "0020")
 	return p2sh || p2wsh
 }
-
-var errNoKey = errors.New("state: no public key")

@@ -3,7 +3,6 @@ package state
 import (
 	"encoding/binary"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/atlasd/atlasd/consensus"
@@ -470,13 +469,4 @@ func (b *block) keychain(id string) ([]string, error) {
 
 func (b *block) putKeychain(id string, addrs []string) error {
 	return b.ov.put(strKey(pfxKeychain, id), encodeStrings(addrs))
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

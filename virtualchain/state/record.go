@@ -83,13 +83,6 @@ func pyNum(r rec, k string) (float64, bool) {
 	return 0, false
 }
 
-func strOrNone(s string, ok bool) consensus.Value {
-	if !ok {
-		return consensus.None()
-	}
-	return consensus.Str(s)
-}
-
 // Column affinities of v1's SQLite tables: what a value reads back as after a
 // round trip through the row. Only the columns whose type can change matter.
 var (
