@@ -48,7 +48,7 @@ scenarios: build
 	./scripts/run.sh
 
 bench: build
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
+	$(GO) test -p 1 -run '^$$' -bench . -benchtime 1x -timeout 60m ./...
 
 # Runs every fuzz target for FUZZTIME each. Seed corpora already run in `make test`.
 fuzz:
