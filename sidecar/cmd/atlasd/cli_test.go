@@ -36,6 +36,14 @@ func TestCLIUsageAndExitCodes(t *testing.T) {
 		{[]string{"config", "print", "--config", "", "--bitcoind.rpc-cookie", "/nonexistent/.cookie"}, 0, `rpc_cookie = "/nonexistent/.cookie"`},
 		{[]string{"reindex", "--help"}, 0, "Example:"},
 		{[]string{"devnet", "--help"}, 0, "Example:"},
+		{[]string{"backup", "--help"}, 0, "Example:"},
+		{[]string{"config", "--help"}, 0, "Example:"},
+		{[]string{"names", "--help"}, 0, "Example:"},
+		{[]string{"zonefile", "--help"}, 0, "Example:"},
+		{[]string{"status", "--help"}, 0, "Example:"},
+		{[]string{"verify", "--help"}, 0, "Example:"},
+		{[]string{"replay", "--help"}, 0, "Example:"},
+		{[]string{"verify", "--config", ""}, 2, "--peer HOST:PORT is required"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			out, code := atlasd(t, tc.args...)

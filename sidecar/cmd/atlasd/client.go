@@ -160,7 +160,7 @@ func runStatus(ctx context.Context, args []string) int {
 
 func runBackup(ctx context.Context, args []string) int {
 	if len(args) == 0 || args[0] != "status" {
-		fmt.Fprintln(os.Stderr, "usage: atlasd backup status [--json] [--api URL]\n\nShows each backup driver's queue depth, last error and last success.")
+		fmt.Fprintln(os.Stderr, "usage: atlasd backup status [--json] [--api URL]\n\nShows each backup driver's queue depth, last error and last success.\n\nExample:\n  atlasd backup status --json")
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 			return exitOK
 		}

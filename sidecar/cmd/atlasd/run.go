@@ -111,7 +111,7 @@ func runRun(ctx context.Context, args []string) int {
 
 func runConfig(ctx context.Context, args []string) int {
 	if len(args) == 0 || args[0] != "print" {
-		fmt.Fprintln(os.Stderr, "usage: atlasd config print [flags]\n\nPrints the effective settings, secrets masked, each with where it came from.")
+		fmt.Fprintln(os.Stderr, "usage: atlasd config print [flags]\n\nPrints the effective settings, secrets masked, each with where it came from.\n\nExample:\n  ATLASD_NETWORK=regtest atlasd config print --datadir /var/lib/atlasd")
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
 			return exitOK
 		}
