@@ -76,7 +76,7 @@ func allSlots(c *node.Core) []inventory.Slot {
 // zonefile, as computed here from first principles (MSB-first, spec §3.4).
 func checkInSync(t *testing.T, c *node.Core, f *fixture, s *zonestore.DB) {
 	t.Helper()
-	anns, err := f.chain.Announcements(0, f.chain.Slots())
+	anns, err := f.Chain.Announcements(0, f.Chain.Slots())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,8 +101,8 @@ func checkInSync(t *testing.T, c *node.Core, f *fixture, s *zonestore.DB) {
 	if got := c.Inventory(0, 524288); !bytes.Equal(got, want) && !(len(got) == 0 && len(want) == 0) {
 		t.Fatalf("inventory %x, want %x", got, want)
 	}
-	if got := c.SyncedBlock(); got != f.tip() {
-		t.Fatalf("synced to %d, chain at %d", got, f.tip())
+	if got := c.SyncedBlock(); got != f.Tip() {
+		t.Fatalf("synced to %d, chain at %d", got, f.Tip())
 	}
 }
 
@@ -110,7 +110,7 @@ func checkInSync(t *testing.T, c *node.Core, f *fixture, s *zonestore.DB) {
 // fails unless a rebuild from scratch gives the same vector as c.
 func checkRebuildMatches(t *testing.T, c *node.Core, f *fixture, s *zonestore.DB) {
 	t.Helper()
-	fresh := openCore(t, f.chain, s, nil)
+	fresh := openCore(t, f.Chain, s, nil)
 	if a, b := c.Vector().Bytes(), fresh.Vector().Bytes(); !bytes.Equal(a, b) || c.Len() != fresh.Len() {
 		t.Fatalf("incremental %d slots %x, rebuilt %d slots %x", c.Len(), a, fresh.Len(), b)
 	}

@@ -22,16 +22,16 @@ func tamperedPair(t *testing.T) (edited []byte, real zonefile) {
 	t.Helper()
 	raw := readZonefilesRaw(t, "name_zonefiles-tampered.txt")
 	for _, p := range raw {
-		if zonestore.Hash(p.data) != p.hash {
-			edited, real.hash = p.data, p.hash
+		if zonestore.Hash(p.Data) != p.Hash {
+			edited, real.Hash = p.Data, p.Hash
 		}
 	}
 	for _, z := range readZonefiles(t, "name_zonefiles-665750.txt") {
-		if z.hash == real.hash {
+		if z.Hash == real.Hash {
 			real = z
 		}
 	}
-	if edited == nil || real.data == nil {
+	if edited == nil || real.Data == nil {
 		t.Fatal("tampered fixture changed")
 	}
 	return edited, real
@@ -42,11 +42,11 @@ func TestPut(t *testing.T) {
 	edited, real := tamperedPair(t)
 	// Block A announces zonefiles 0, 1, 2 and the tampered entry's hash;
 	// block B announces zonefile 1 again. Zonefile 3 is never announced.
-	f.applyUpdates(t, append(f.hashes(0, 1, 2), real.hash)...)
-	blockA := int32(f.tip())
-	f.applyUpdates(t, f.hashes(1)...)
+	f.ApplyUpdates(t, append(f.Hashes(0, 1, 2), real.Hash)...)
+	blockA := int32(f.Tip())
+	f.ApplyUpdates(t, f.Hashes(1)...)
 	oversize := make([]byte, zonestore.MaxSize+1)
-	z := func(i int) []byte { return f.zf[i].data }
+	z := func(i int) []byte { return f.Zonefiles[i].Data }
 
 	tests := []struct {
 		name    string
@@ -57,28 +57,28 @@ func TestPut(t *testing.T) {
 		present []inventory.Hash
 	}{
 		{"announced", nil, [][]byte{z(0)}, []node.PutStatus{node.Stored},
-			f.hashes(0), f.hashes(0)},
+			f.Hashes(0), f.Hashes(0)},
 		{"announced in two blocks", nil, [][]byte{z(1)}, []node.PutStatus{node.Stored},
-			f.hashes(1), f.hashes(1)},
+			f.Hashes(1), f.Hashes(1)},
 		{"five with every outcome", nil, [][]byte{z(0), z(3), oversize, z(2), z(0)},
 			[]node.PutStatus{node.Stored, node.Unannounced, node.TooLarge, node.Stored, node.Held},
-			f.hashes(0, 2), f.hashes(0, 2)},
+			f.Hashes(0, 2), f.Hashes(0, 2)},
 		{"already held", [][]byte{z(2)}, [][]byte{z(2)}, []node.PutStatus{node.Held},
-			nil, f.hashes(2)},
+			nil, f.Hashes(2)},
 		{"edited bytes for an announced hash", nil, [][]byte{edited}, []node.PutStatus{node.Unannounced},
 			nil, nil},
-		{"true bytes for the same hash", nil, [][]byte{real.data}, []node.PutStatus{node.Stored},
-			[]inventory.Hash{real.hash}, []inventory.Hash{real.hash}},
+		{"true bytes for the same hash", nil, [][]byte{real.Data}, []node.PutStatus{node.Stored},
+			[]inventory.Hash{real.Hash}, []inventory.Hash{real.Hash}},
 		{"unannounced real zonefile", nil, [][]byte{z(3)}, []node.PutStatus{node.Unannounced}, nil, nil},
 		{"unannounced twice in a call", nil, [][]byte{z(3), z(3), {}, {}}, []node.PutStatus{node.Unannounced, node.Unannounced, node.Unannounced, node.Unannounced}, nil, nil},
-		{"held twice in a call", [][]byte{z(2)}, [][]byte{z(2), z(2)}, []node.PutStatus{node.Held, node.Held}, nil, f.hashes(2)},
+		{"held twice in a call", [][]byte{z(2)}, [][]byte{z(2), z(2)}, []node.PutStatus{node.Held, node.Held}, nil, f.Hashes(2)},
 		{"nothing", nil, nil, []node.PutStatus{}, nil, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s, _ := newStore(t)
 			rec := &recorder{}
-			c := openCore(t, f.chain, s, rec)
+			c := openCore(t, f.Chain, s, rec)
 			if tc.before != nil {
 				if _, err := c.Put(context.Background(), tc.before); err != nil {
 					t.Fatal(err)
@@ -131,11 +131,11 @@ func TestPut(t *testing.T) {
 // come back from the store alone, for the slots the chain still has.
 func TestReopenRebuildsPresence(t *testing.T) {
 	f := newFixture(t)
-	f.applyUpdates(t, f.hashes(0, 1, 2)...)
-	f.applyUpdates(t, f.hashes(3, 1)...)
+	f.ApplyUpdates(t, f.Hashes(0, 1, 2)...)
+	f.ApplyUpdates(t, f.Hashes(3, 1)...)
 	s, dir := newStore(t)
-	c := openCore(t, f.chain, s, nil)
-	if _, err := c.Put(context.Background(), [][]byte{f.zf[1].data, f.zf[3].data, f.zf[2].data}); err != nil {
+	c := openCore(t, f.Chain, s, nil)
+	if _, err := c.Put(context.Background(), [][]byte{f.Zonefiles[1].Data, f.Zonefiles[3].Data, f.Zonefiles[2].Data}); err != nil {
 		t.Fatal(err)
 	}
 	before := c.Vector().Bytes()
@@ -154,12 +154,12 @@ func TestReopenRebuildsPresence(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.rollback > 0 {
-				if err := f.m.Rollback(uint64(f.tip() - int64(tc.rollback))); err != nil {
+				if err := f.M.Rollback(uint64(f.Tip() - int64(tc.rollback))); err != nil {
 					t.Fatal(err)
 				}
 			}
 			s := openStore(t, dir)
-			c := openCore(t, f.chain, s, nil)
+			c := openCore(t, f.Chain, s, nil)
 			checkInSync(t, c, f, s)
 			if c.PresentCount() != tc.present {
 				t.Errorf("%d present slots, want %d", c.PresentCount(), tc.present)
@@ -181,47 +181,47 @@ func TestReopenRebuildsPresence(t *testing.T) {
 func TestCorruptValueOnDisk(t *testing.T) {
 	f := newFixture(t)
 	edited, real := tamperedPair(t)
-	f.applyUpdates(t, real.hash, f.zf[0].hash)
+	f.ApplyUpdates(t, real.Hash, f.Zonefiles[0].Hash)
 	tests := []struct {
 		name  string
 		zf    zonefile
 		value []byte
 	}{
 		{"edited text (the tampered export)", real, edited},
-		{"truncated", f.zf[0], f.zf[0].data[:len(f.zf[0].data)/2]},
+		{"truncated", f.Zonefiles[0], f.Zonefiles[0].Data[:len(f.Zonefiles[0].Data)/2]},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s, dir := newStore(t)
-			c := openCore(t, f.chain, s, nil)
-			if _, err := c.Put(context.Background(), [][]byte{tc.zf.data}); err != nil {
+			c := openCore(t, f.Chain, s, nil)
+			if _, err := c.Put(context.Background(), [][]byte{tc.zf.Data}); err != nil {
 				t.Fatal(err)
 			}
 			if err := s.Close(); err != nil {
 				t.Fatal(err)
 			}
-			overwrite(t, dir, tc.zf.hash, tc.value)
+			overwrite(t, dir, tc.zf.Hash, tc.value)
 
 			s = openStore(t, dir)
 			rec := &recorder{}
-			c = openCore(t, f.chain, s, rec)
-			if p, known := c.Present(tc.zf.hash); p || !known {
+			c = openCore(t, f.Chain, s, rec)
+			if p, known := c.Present(tc.zf.Hash); p || !known {
 				t.Fatalf("corrupt zonefile: present %v known %v", p, known)
 			}
 			if s.Corruptions() == 0 {
 				t.Error("corruption not counted at open")
 			}
-			if _, err := c.Get(tc.zf.hash); !errors.Is(err, zonestore.ErrCorrupt) {
+			if _, err := c.Get(tc.zf.Hash); !errors.Is(err, zonestore.ErrCorrupt) {
 				t.Fatalf("Get = %v, want ErrCorrupt", err)
 			}
-			st, err := c.Put(context.Background(), [][]byte{tc.zf.data})
+			st, err := c.Put(context.Background(), [][]byte{tc.zf.Data})
 			if err != nil || st[0] != node.Stored {
 				t.Fatalf("repair Put = %v, %v", st, err)
 			}
-			if evs := rec.take(); len(evs) != 1 || evs[0].Hash != tc.zf.hash {
+			if evs := rec.take(); len(evs) != 1 || evs[0].Hash != tc.zf.Hash {
 				t.Errorf("events %+v after repair", evs)
 			}
-			if data, err := c.Get(tc.zf.hash); err != nil || !bytes.Equal(data, tc.zf.data) {
+			if data, err := c.Get(tc.zf.Hash); err != nil || !bytes.Equal(data, tc.zf.Data) {
 				t.Errorf("Get after repair: %v", err)
 			}
 			checkInSync(t, c, f, s)
@@ -248,7 +248,7 @@ func overwrite(t *testing.T, dir string, h inventory.Hash, value []byte) {
 func TestConcurrentReadersAndWriters(t *testing.T) {
 	f := newFixture(t)
 	s, _ := newStore(t)
-	c := openCore(t, f.chain, s, nil)
+	c := openCore(t, f.Chain, s, nil)
 	ctx := context.Background()
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -262,15 +262,15 @@ func TestConcurrentReadersAndWriters(t *testing.T) {
 					return
 				default:
 				}
-				z := f.zf[(i+r)%10]
+				z := f.Zonefiles[(i+r)%10]
 				_ = c.Inventory(0, 524288)
-				_ = c.ByName(f.name)
+				_ = c.ByName(f.Name)
 				_ = c.ByBlock(0, 1<<30, 0, 100)
-				if p, _ := c.Present(z.hash); p {
+				if p, _ := c.Present(z.Hash); p {
 					// Present, then Get: the store never loses a
 					// zonefile once written, so this cannot fail.
-					if data, err := c.Get(z.hash); err != nil || !bytes.Equal(data, z.data) {
-						t.Errorf("Get of present %s: %v", z.hash, err)
+					if data, err := c.Get(z.Hash); err != nil || !bytes.Equal(data, z.Data) {
+						t.Errorf("Get of present %s: %v", z.Hash, err)
 						return
 					}
 				}
@@ -280,15 +280,15 @@ func TestConcurrentReadersAndWriters(t *testing.T) {
 		}()
 	}
 	for round := range 5 {
-		f.applyUpdates(t, f.hashes(round, round+1, round+2)...)
+		f.ApplyUpdates(t, f.Hashes(round, round+1, round+2)...)
 		if _, err := c.Sync(ctx); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := c.Put(ctx, [][]byte{f.zf[round].data, f.zf[round+3].data}); err != nil {
+		if _, err := c.Put(ctx, [][]byte{f.Zonefiles[round].Data, f.Zonefiles[round+3].Data}); err != nil {
 			t.Fatal(err)
 		}
 		if round%2 == 1 {
-			if err := f.m.Rollback(uint64(f.tip() - 1)); err != nil {
+			if err := f.M.Rollback(uint64(f.Tip() - 1)); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := c.Sync(ctx); err != nil {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/atlasd/atlasd/atlas/inventory"
 	"github.com/atlasd/atlasd/atlas/node"
+	"github.com/atlasd/atlasd/internal/replaychain"
 )
 
 // TestSyncFollowsChain walks one chain through growth and rollbacks, syncing
@@ -17,11 +18,11 @@ import (
 func TestSyncFollowsChain(t *testing.T) {
 	f := newFixture(t)
 	s, _ := newStore(t)
-	if _, err := s.Put(f.zf[0].data, f.zf[1].data); err != nil {
+	if _, err := s.Put(f.Zonefiles[0].Data, f.Zonefiles[1].Data); err != nil {
 		t.Fatal(err)
 	}
 	rec := &recorder{}
-	c := openCore(t, f.chain, s, rec)
+	c := openCore(t, f.Chain, s, rec)
 	checkInSync(t, c, f, s)
 	if c.Len() != 22 || c.PresentCount() != 0 {
 		t.Fatalf("scenario gave %d slots, %d present; want 22, 0", c.Len(), c.PresentCount())
@@ -50,28 +51,28 @@ func TestSyncFollowsChain(t *testing.T) {
 	for _, st := range steps {
 		t.Run(st.name, func(t *testing.T) {
 			if st.rollback > 0 {
-				if err := f.m.Rollback(uint64(f.tip() - int64(st.rollback))); err != nil {
+				if err := f.M.Rollback(uint64(f.Tip() - int64(st.rollback))); err != nil {
 					t.Fatal(err)
 				}
 			}
 			for _, b := range st.blocks {
-				f.applyUpdates(t, f.hashes(b...)...)
+				f.ApplyUpdates(t, f.Hashes(b...)...)
 			}
 			res, err := c.Sync(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}
-			if res.Added != st.added || res.Removed != st.gone || res.LastBlock != f.tip() {
-				t.Errorf("Sync = %+v, want added %d removed %d at %d", res, st.added, st.gone, f.tip())
+			if res.Added != st.added || res.Removed != st.gone || res.LastBlock != f.Tip() {
+				t.Errorf("Sync = %+v, want added %d removed %d at %d", res, st.added, st.gone, f.Tip())
 			}
 			var got []inventory.Hash
 			for _, e := range rec.take() {
-				if !e.Reannounced || int64(e.Height) > f.tip() {
+				if !e.Reannounced || int64(e.Height) > f.Tip() {
 					t.Errorf("event %+v", e)
 				}
 				got = append(got, e.Hash)
 			}
-			if want := f.hashes(st.reannounced...); !slices.Equal(got, want) {
+			if want := f.Hashes(st.reannounced...); !slices.Equal(got, want) {
 				t.Errorf("re-announced %v, want %v", got, want)
 			}
 			if c.PresentCount() != st.presentSlots {
@@ -87,7 +88,7 @@ func TestSyncFollowsChain(t *testing.T) {
 // time Sync reads the slot at index at: a reorg landing in the middle of a
 // read.
 type racingChain struct {
-	machineChain
+	replaychain.Chain
 	at    int
 	reorg func()
 }
@@ -98,7 +99,7 @@ func (r *racingChain) Announcements(from, n int) ([]inventory.Announcement, erro
 		r.reorg = nil
 		reorg()
 	}
-	return r.machineChain.Announcements(from, n)
+	return r.Chain.Announcements(from, n)
 }
 
 // TestSyncUndoesReadDisturbedByRollback: the chain reorganises after Sync
@@ -108,20 +109,20 @@ func (r *racingChain) Announcements(from, n int) ([]inventory.Announcement, erro
 func TestSyncUndoesReadDisturbedByRollback(t *testing.T) {
 	f := newFixture(t)
 	s, _ := newStore(t)
-	if _, err := s.Put(f.zf[0].data, f.zf[2].data); err != nil {
+	if _, err := s.Put(f.Zonefiles[0].Data, f.Zonefiles[2].Data); err != nil {
 		t.Fatal(err)
 	}
-	rc := &racingChain{machineChain: f.chain}
+	rc := &racingChain{Chain: f.Chain}
 	rec := &recorder{}
 	c := openCore(t, rc, s, rec)
-	base := f.tip()
-	f.applyUpdates(t, f.hashes(0)...)
+	base := f.Tip()
+	f.ApplyUpdates(t, f.Hashes(0)...)
 	rc.at = c.Len()
 	rc.reorg = func() {
-		if err := f.m.Rollback(uint64(base)); err != nil {
+		if err := f.M.Rollback(uint64(base)); err != nil {
 			t.Error(err)
 		}
-		f.applyUpdates(t, f.hashes(1, 2)...)
+		f.ApplyUpdates(t, f.Hashes(1, 2)...)
 	}
 	res, err := c.Sync(context.Background())
 	if err != nil {
@@ -130,15 +131,15 @@ func TestSyncUndoesReadDisturbedByRollback(t *testing.T) {
 	if rc.reorg != nil {
 		t.Fatal("the reorg never ran")
 	}
-	if res.Added != 2 || res.LastBlock != f.tip() {
-		t.Errorf("Sync = %+v, want 2 added at %d", res, f.tip())
+	if res.Added != 2 || res.LastBlock != f.Tip() {
+		t.Errorf("Sync = %+v, want 2 added at %d", res, f.Tip())
 	}
 	checkInSync(t, c, f, s)
 	events := rec.take()
-	if len(events) != 1 || events[0].Hash != f.zf[2].hash {
+	if len(events) != 1 || events[0].Hash != f.Zonefiles[2].Hash {
 		t.Errorf("events %+v, want only zonefile 2 re-announced", events)
 	}
-	if present, known := c.Present(f.zf[0].hash); present || known {
+	if present, known := c.Present(f.Zonefiles[0].Hash); present || known {
 		t.Errorf("zonefile 0 of the abandoned branch: present %v known %v", present, known)
 	}
 }
@@ -148,8 +149,8 @@ func TestSyncUndoesReadDisturbedByRollback(t *testing.T) {
 func TestSyncCancelled(t *testing.T) {
 	f := newFixture(t)
 	s, _ := newStore(t)
-	c := openCore(t, f.chain, s, nil)
-	f.applyUpdates(t, f.hashes(0, 1)...)
+	c := openCore(t, f.Chain, s, nil)
+	f.ApplyUpdates(t, f.Hashes(0, 1)...)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := c.Sync(ctx); !errors.Is(err, context.Canceled) {
@@ -174,7 +175,7 @@ func TestOpenNeedsChainAndStore(t *testing.T) {
 // badChain wraps the real chain and corrupts chosen answers, for the paths
 // that distrust a chain breaking its own contract.
 type badChain struct {
-	machineChain
+	replaychain.Chain
 	slot     int                     // this slot's announcement is replaced
 	fake     *inventory.Announcement // by this, when set
 	noHashAt int64                   // no consensus hash at this height, when set
@@ -182,7 +183,7 @@ type badChain struct {
 }
 
 func (b *badChain) Announcements(from, n int) ([]inventory.Announcement, error) {
-	anns, err := b.machineChain.Announcements(from, n)
+	anns, err := b.Chain.Announcements(from, n)
 	for i := range anns {
 		if b.fake != nil && from+i == b.slot {
 			anns[i] = *b.fake
@@ -198,13 +199,13 @@ func (b *badChain) ConsensusHash(h int64) (string, bool) {
 	case b.noHashAt != 0 && h == b.noHashAt:
 		return "", false
 	}
-	return b.machineChain.ConsensusHash(h)
+	return b.Chain.ConsensusHash(h)
 }
 
 func TestSyncDistrustsInconsistentChain(t *testing.T) {
 	f := newFixture(t)
 	s, _ := newStore(t)
-	b := &badChain{machineChain: f.chain}
+	b := &badChain{Chain: f.Chain}
 	c := openCore(t, b, s, nil)
 	n := c.Len()
 
@@ -230,8 +231,8 @@ func TestSyncDistrustsInconsistentChain(t *testing.T) {
 		checkInSync(t, c, f, s)
 	})
 	t.Run("slots at a height without a consensus hash", func(t *testing.T) {
-		f.applyUpdates(t, f.hashes(0)...)
-		b.noHashAt = f.tip()
+		f.ApplyUpdates(t, f.Hashes(0)...)
+		b.noHashAt = f.Tip()
 		if _, err := c.Sync(context.Background()); err == nil {
 			t.Error("Sync accepted slots at a height the chain has no hash for")
 		}

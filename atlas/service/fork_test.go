@@ -13,9 +13,9 @@ import (
 // machines' consensus hashes differ, read from the machines themselves,
 // or 0 if none up to the lower tip.
 func firstDifference(a, b *fixture) int64 {
-	for h := a.first; h <= min(a.tip(), b.tip()); h++ {
-		x, _ := a.chain.ConsensusHash(h)
-		y, _ := b.chain.ConsensusHash(h)
+	for h := a.First; h <= min(a.Tip(), b.Tip()); h++ {
+		x, _ := a.Chain.ConsensusHash(h)
+		y, _ := b.Chain.ConsensusHash(h)
 		if x != y {
 			return h
 		}
@@ -40,18 +40,18 @@ func TestForkedPeerRefusedAndLocated(t *testing.T) {
 	}{
 		{name: "scenario block altered", dropAt: 265, want: 265, fork: func(t *testing.T, a, b, c *fixture) {
 			for _, f := range []*fixture{a, b, c} {
-				f.applyEmpty(t, 40)
+				f.ApplyEmpty(t, 40)
 			}
 		}},
 		{name: "different block after 40 common ones", want: 309, fork: func(t *testing.T, a, b, c *fixture) {
 			for _, f := range []*fixture{a, b, c} {
-				f.applyEmpty(t, 40)
+				f.ApplyEmpty(t, 40)
 			}
-			a.applyUpdates(t, real[0].Hash)
-			c.applyUpdates(t, real[0].Hash)
-			b.applyUpdates(t, real[1].Hash)
+			a.ApplyUpdates(t, real[0].Hash)
+			c.ApplyUpdates(t, real[0].Hash)
+			b.ApplyUpdates(t, real[1].Hash)
 			for _, f := range []*fixture{a, b, c} {
-				f.applyEmpty(t, 3)
+				f.ApplyEmpty(t, 3)
 			}
 		}},
 	} {
@@ -65,7 +65,7 @@ func TestForkedPeerRefusedAndLocated(t *testing.T) {
 			if got := firstDifference(a, c); got != 0 {
 				t.Fatalf("fixture: control differs at %d", got)
 			}
-			ps := startPeers(t, spec{chain: a.chain}, spec{chain: b.chain, seeds: []int{0}}, spec{chain: c.chain, seeds: []int{0}})
+			ps := startPeers(t, spec{chain: a.Chain}, spec{chain: b.Chain, seeds: []int{0}}, spec{chain: c.Chain, seeds: []int{0}})
 			pa, pb, pc := ps[0], ps[1], ps[2]
 			waitFor(t, 30*time.Second, "A to admit C and refuse B", func() bool {
 				return pa.hasMember(pc.addr) && pa.svc.Status().Refused[service.RefusedFork] >= 1
@@ -75,26 +75,26 @@ func TestForkedPeerRefusedAndLocated(t *testing.T) {
 			}
 
 			ctx := context.Background()
-			rep, err := verify.Compare(ctx, a.chain.ConsensusHash, pb.client(t), a.first, 0)
+			rep, err := verify.Compare(ctx, a.Chain.ConsensusHash, pb.client(t), a.First, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			ours, _ := a.chain.ConsensusHash(tc.want)
-			theirs, _ := b.chain.ConsensusHash(tc.want)
+			ours, _ := a.Chain.ConsensusHash(tc.want)
+			theirs, _ := b.Chain.ConsensusHash(tc.want)
 			if rep.Agree || rep.FirstDiff == nil || *rep.FirstDiff != (verify.Diff{Height: tc.want, Ours: ours, Theirs: theirs}) {
 				t.Fatalf("against B: %+v (%v)", rep, rep.FirstDiff)
 			}
-			if rep.Compared != tc.want-a.first+1 {
-				t.Errorf("against B: compared %d heights, want %d", rep.Compared, tc.want-a.first+1)
+			if rep.Compared != tc.want-a.First+1 {
+				t.Errorf("against B: compared %d heights, want %d", rep.Compared, tc.want-a.First+1)
 			}
 			t.Log(rep)
 
-			rep, err = verify.Compare(ctx, a.chain.ConsensusHash, pc.client(t), a.first, 0)
+			rep, err = verify.Compare(ctx, a.Chain.ConsensusHash, pc.client(t), a.First, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			n := a.tip() - a.first + 1
-			if !rep.Agree || rep.FirstDiff != nil || rep.Compared != n || rep.To != a.tip() || rep.Calls != 1+int((n+31)/32) {
+			n := a.Tip() - a.First + 1
+			if !rep.Agree || rep.FirstDiff != nil || rep.Compared != n || rep.To != a.Tip() || rep.Calls != 1+int((n+31)/32) {
 				t.Errorf("against C: %+v", rep)
 			}
 			t.Log(rep)
@@ -121,19 +121,19 @@ func TestForkRecheckDropsNeighbour(t *testing.T) {
 			a, b, c := newFixture(t, 0), newFixture(t, 0), newFixture(t, 0)
 			fast := func(cfg *service.Config) { cfg.ForkInterval = 100 * time.Millisecond }
 			ps := startPeers(t,
-				spec{chain: a.chain, tune: fast},
-				spec{chain: b.chain, seeds: []int{0}},
-				spec{chain: c.chain, seeds: []int{0}})
+				spec{chain: a.Chain, tune: fast},
+				spec{chain: b.Chain, seeds: []int{0}},
+				spec{chain: c.Chain, seeds: []int{0}})
 			pa, pb, pc := ps[0], ps[1], ps[2]
 			waitFor(t, 30*time.Second, "A to admit B and C", func() bool {
 				return pa.hasMember(pb.addr) && pa.hasMember(pc.addr)
 			})
 
-			a.applyUpdates(t, real[0].Hash)
-			c.applyUpdates(t, real[0].Hash)
-			b.applyUpdates(t, real[1].Hash)
-			b.applyEmpty(t, tc.ahead)
-			c.applyEmpty(t, tc.ahead)
+			a.ApplyUpdates(t, real[0].Hash)
+			c.ApplyUpdates(t, real[0].Hash)
+			b.ApplyUpdates(t, real[1].Hash)
+			b.ApplyEmpty(t, tc.ahead)
+			c.ApplyEmpty(t, tc.ahead)
 			ctx := context.Background()
 			for _, p := range ps {
 				if _, err := p.svc.SyncChain(ctx); err != nil {

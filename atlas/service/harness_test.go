@@ -16,6 +16,7 @@ import (
 	"github.com/atlasd/atlasd/atlas/node"
 	"github.com/atlasd/atlasd/atlas/peers"
 	"github.com/atlasd/atlasd/atlas/service"
+	"github.com/atlasd/atlasd/internal/replaychain"
 )
 
 // peer is one running Service.
@@ -146,8 +147,8 @@ func (p *peer) stop(tb testing.TB) {
 // firstBlockOf is the first height the chain has a consensus hash for.
 func firstBlockOf(c node.Chain) int64 {
 	switch c := c.(type) {
-	case machineChain:
-		return int64(c.m.Params().FirstBlock)
+	case replaychain.Chain:
+		return int64(c.Machine().Params().FirstBlock)
 	case *synthChain:
 		return c.first
 	}

@@ -57,7 +57,7 @@ func TestZonefilesReachEveryPeer(t *testing.T) {
 			specs := make([]spec, n)
 			for i := range n {
 				fxs[i] = newFixture(t, 0)
-				specs[i] = spec{chain: fxs[i].chain, seeds: tc.seeds(i)}
+				specs[i] = spec{chain: fxs[i].Chain, seeds: tc.seeds(i)}
 			}
 			ps := startPeers(t, specs...)
 			waitFor(t, 30*time.Second, "the topology", func() bool {
@@ -70,7 +70,7 @@ func TestZonefilesReachEveryPeer(t *testing.T) {
 			})
 			ctx := context.Background()
 			for i, p := range ps {
-				fxs[i].applyUpdates(t, hashes...)
+				fxs[i].ApplyUpdates(t, hashes...)
 				res, err := p.svc.SyncChain(ctx)
 				if err != nil || res.Added != len(hashes) {
 					t.Fatalf("peer %d: sync added %d slots, err %v", i, res.Added, err)

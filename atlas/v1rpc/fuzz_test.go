@@ -27,14 +27,14 @@ import (
 // first item alone instead of a list.
 func FuzzPutZonefiles(f *testing.F) {
 	e := newEnv(f, nil)
-	zf := e.f.zf
+	zf := e.f.Zonefiles
 	for _, seed := range []struct {
 		data []byte
 		mode uint8
 	}{
-		{zf[0].data, 1},
-		{[]byte(base64.StdEncoding.EncodeToString(zf[1].data)), 0},
-		{append(append([]byte{}, zf[2].data...), append([]byte{0}, e.edited...)...), 1},
+		{zf[0].Data, 1},
+		{[]byte(base64.StdEncoding.EncodeToString(zf[1].Data)), 0},
+		{append(append([]byte{}, zf[2].Data...), append([]byte{0}, e.edited...)...), 1},
 		{[]byte("abc\x00aGVsbG8=\n\x00"), 2},
 		{bytes.Repeat([]byte{'A'}, 54616), 0},
 		{bytes.Repeat([]byte{'x'}, 40961), 1},
@@ -45,7 +45,7 @@ func FuzzPutZonefiles(f *testing.F) {
 		f.Add(seed.data, seed.mode)
 	}
 	announced := map[string]bool{}
-	anns, err := e.f.chain.Announcements(0, e.f.chain.Slots())
+	anns, err := e.f.Chain.Announcements(0, e.f.Chain.Slots())
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func FuzzPutZonefiles(f *testing.F) {
 			}
 		}
 		if mode&2 != 0 {
-			items = append(items, base64.StdEncoding.EncodeToString(zf[3].data))
+			items = append(items, base64.StdEncoding.EncodeToString(zf[3].Data))
 		}
 		var vs []xmlrpc.Value
 		for _, s := range items {

@@ -88,14 +88,14 @@ func newEnv(t testing.TB, tune func(*v1rpc.Config)) *env {
 	t.Helper()
 	e := &env{f: newFixture(t), peers: &testPeers{}}
 	e.edited, e.real = tamperedPair(t)
-	e.f.applyUpdates(t, e.f.hashes(0, 1, 2, 3, 4)...)
-	e.b1 = e.f.tip()
-	e.f.applyUpdates(t)
-	e.b2 = e.f.tip()
-	e.f.applyUpdates(t, e.f.hashes(5, 1, 6)...)
-	e.b3 = e.f.tip()
-	e.f.applyUpdates(t, e.real.hash, e.f.zf[7].hash)
-	e.b4 = e.f.tip()
+	e.f.ApplyUpdates(t, e.f.Hashes(0, 1, 2, 3, 4)...)
+	e.b1 = e.f.Tip()
+	e.f.ApplyUpdates(t)
+	e.b2 = e.f.Tip()
+	e.f.ApplyUpdates(t, e.f.Hashes(5, 1, 6)...)
+	e.b3 = e.f.Tip()
+	e.f.ApplyUpdates(t, e.real.Hash, e.f.Zonefiles[7].Hash)
+	e.b4 = e.f.Tip()
 	for i := range 100 {
 		e.peers.neighbors = append(e.peers.neighbors, fmt.Sprintf("198.51.100.%d:6264", i))
 	}
@@ -113,15 +113,15 @@ func (e *env) open(t testing.TB, tune func(*v1rpc.Config)) {
 	}
 	store := e.store
 	t.Cleanup(func() { _ = store.Close() })
-	if e.core, err = node.Open(context.Background(), e.f.chain, e.store, node.Options{Logger: zerolog.Nop()}); err != nil {
+	if e.core, err = node.Open(context.Background(), e.f.Chain, e.store, node.Options{Logger: zerolog.Nop()}); err != nil {
 		t.Fatal(err)
 	}
 	cfg := v1rpc.Config{
 		Core:       e.core,
 		Peers:      e.peers,
-		FirstBlock: int64(e.f.m.Params().FirstBlock),
+		FirstBlock: int64(e.f.M.Params().FirstBlock),
 		Testnet:    "true",
-		BlockCount: func(context.Context) (int64, error) { return e.f.tip() + 3, nil },
+		BlockCount: func(context.Context) (int64, error) { return e.f.Tip() + 3, nil },
 		Logger:     zerolog.Nop(),
 	}
 	if tune != nil {
@@ -198,7 +198,7 @@ func (e *env) wantInventory(t testing.TB) []byte {
 // in held are stored.
 func (e *env) inventoryFor(t testing.TB, held map[inventory.Hash]bool) []byte {
 	t.Helper()
-	anns, err := e.f.chain.Announcements(0, e.f.chain.Slots())
+	anns, err := e.f.Chain.Announcements(0, e.f.Chain.Slots())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func (e *env) inventoryFor(t testing.TB, held map[inventory.Hash]bool) []byte {
 
 // success is what a v1 success_response holds besides the method's fields.
 func (e *env) success(fields map[string]any) map[string]any {
-	out := map[string]any{"status": true, "indexing": false, "lastblock": e.f.tip()}
+	out := map[string]any{"status": true, "indexing": false, "lastblock": e.f.Tip()}
 	for k, v := range fields {
 		out[k] = v
 	}
@@ -243,16 +243,16 @@ func sameJSON(t testing.TB, got, want any) bool {
 func tamperedPair(t testing.TB) (edited []byte, real zonefile) {
 	t.Helper()
 	for _, p := range parseExport(t, "name_zonefiles-tampered.txt", false) {
-		if zonestore.Hash(p.data) != p.hash {
-			edited, real.hash = p.data, p.hash
+		if zonestore.Hash(p.Data) != p.Hash {
+			edited, real.Hash = p.Data, p.Hash
 		}
 	}
 	for _, z := range readZonefiles(t, "name_zonefiles-665750.txt") {
-		if z.hash == real.hash {
+		if z.Hash == real.Hash {
 			real = z
 		}
 	}
-	if edited == nil || real.data == nil {
+	if edited == nil || real.Data == nil {
 		t.Fatal("tampered fixture changed")
 	}
 	return edited, real
@@ -262,7 +262,7 @@ func tamperedPair(t testing.TB) (edited []byte, real zonefile) {
 // the chain (0-based), computed from the chain's announcements.
 func (e *env) rows(t testing.TB, from, to int) []any {
 	t.Helper()
-	anns, err := e.f.chain.Announcements(from, to-from)
+	anns, err := e.f.Chain.Announcements(from, to-from)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -278,7 +278,7 @@ func (e *env) rows(t testing.TB, from, to int) []any {
 // above height.
 func (e *env) firstSlotOf(t testing.TB, height int64) int {
 	t.Helper()
-	anns, err := e.f.chain.Announcements(0, e.f.chain.Slots())
+	anns, err := e.f.Chain.Announcements(0, e.f.Chain.Slots())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -28,7 +28,7 @@ func TestGetinfoConfigured(t *testing.T) {
 			}
 		}},
 		{"defaults", func(c *v1rpc.Config) { c.FirstBlock, c.Version, c.BlockCount = 0, "", nil }, func(t *testing.T, e *env, got map[string]any) {
-			if got["first_block"] != 373601.0 || got["server_version"] != v1rpc.DefaultVersion || got["last_block_seen"] != float64(e.f.tip()) {
+			if got["first_block"] != 373601.0 || got["server_version"] != v1rpc.DefaultVersion || got["last_block_seen"] != float64(e.f.Tip()) {
 				t.Errorf("reply %v", got)
 			}
 		}},

@@ -44,10 +44,10 @@ func putOK(t *testing.T, e *env, datas ...[]byte) {
 // present at once.
 func TestRollbackTruncatesServedInventory(t *testing.T) {
 	e := newEnv(t, nil)
-	zf := e.f.zf
-	putOK(t, e, zf[0].data, zf[6].data, e.real.data)
+	zf := e.f.Zonefiles
+	putOK(t, e, zf[0].Data, zf[6].Data, e.real.Data)
 
-	if err := e.f.m.Rollback(uint64(e.b2)); err != nil {
+	if err := e.f.M.Rollback(uint64(e.b2)); err != nil {
 		t.Fatal(err)
 	}
 	res, err := e.core.Sync(context.Background())
@@ -67,8 +67,8 @@ func TestRollbackTruncatesServedInventory(t *testing.T) {
 			}
 		}},
 		{"zonefile_count follows", func(t *testing.T) {
-			if got := e.call(t, "getinfo")["zonefile_count"]; got != float64(e.f.chain.Slots()+1) {
-				t.Errorf("zonefile_count %v, chain has %d slots", got, e.f.chain.Slots())
+			if got := e.call(t, "getinfo")["zonefile_count"]; got != float64(e.f.Chain.Slots()+1) {
+				t.Errorf("zonefile_count %v, chain has %d slots", got, e.f.Chain.Slots())
 			}
 		}},
 		{"rolled-back blocks have no rows", func(t *testing.T) {
@@ -78,25 +78,25 @@ func TestRollbackTruncatesServedInventory(t *testing.T) {
 			}
 		}},
 		{"stored zonefiles survive", func(t *testing.T) {
-			got := e.call(t, "get_zonefiles", strs(zf[6].hash.String(), e.real.hash.String()))
+			got := e.call(t, "get_zonefiles", strs(zf[6].Hash.String(), e.real.Hash.String()))
 			if n := len(got["zonefiles"].(map[string]any)); n != 2 {
 				t.Errorf("%d of 2 zonefiles served after their slots were rolled back", n)
 			}
 		}},
 		{"now unannounced: refused", func(t *testing.T) {
-			if got := e.call(t, "put_zonefiles", xmlrpc.Array(b64(zf[5].data))); !sameJSON(t, got["saved"], []int{0}) {
+			if got := e.call(t, "put_zonefiles", xmlrpc.Array(b64(zf[5].Data))); !sameJSON(t, got["saved"], []int{0}) {
 				t.Errorf("put of a rolled-back hash: %v", got)
 			}
 		}},
 		{"new branch re-announces a held zonefile", func(t *testing.T) {
-			e.f.applyUpdates(t, zf[8].hash, e.real.hash)
+			e.f.ApplyUpdates(t, zf[8].Hash, e.real.Hash)
 			if _, err := e.core.Sync(context.Background()); err != nil {
 				t.Fatal(err)
 			}
 			if got, want := inventoryOf(t, e), e.wantInventory(t); !bytes.Equal(got, want) {
 				t.Errorf("inventory %x, want %x", got, want)
 			}
-			if p, _ := e.core.Present(e.real.hash); !p {
+			if p, _ := e.core.Present(e.real.Hash); !p {
 				t.Error("held zonefile announced again is not present")
 			}
 		}},
@@ -109,15 +109,15 @@ func TestRollbackTruncatesServedInventory(t *testing.T) {
 // TestReopenServesSameInventory restarts the node on the same store.
 func TestReopenServesSameInventory(t *testing.T) {
 	e := newEnv(t, nil)
-	putOK(t, e, e.f.zf[1].data, e.f.zf[4].data)
+	putOK(t, e, e.f.Zonefiles[1].Data, e.f.Zonefiles[4].Data)
 	before := inventoryOf(t, e)
 	e.close(t)
 	e.open(t, nil)
 	if got := inventoryOf(t, e); !bytes.Equal(got, before) {
 		t.Errorf("inventory %x after restart, %x before", got, before)
 	}
-	got := e.call(t, "get_zonefiles", strs(e.f.zf[1].hash.String()))
-	if got["zonefiles"].(map[string]any)[e.f.zf[1].hash.String()] != base64.StdEncoding.EncodeToString(e.f.zf[1].data) {
+	got := e.call(t, "get_zonefiles", strs(e.f.Zonefiles[1].Hash.String()))
+	if got["zonefiles"].(map[string]any)[e.f.Zonefiles[1].Hash.String()] != base64.StdEncoding.EncodeToString(e.f.Zonefiles[1].Data) {
 		t.Errorf("zonefile not served after restart: %v", got)
 	}
 }
@@ -127,7 +127,7 @@ func TestReopenServesSameInventory(t *testing.T) {
 // as corruption, and accepted again from a peer.
 func TestCorruptZonefileNotServed(t *testing.T) {
 	e := newEnv(t, nil)
-	putOK(t, e, e.real.data, e.f.zf[3].data)
+	putOK(t, e, e.real.Data, e.f.Zonefiles[3].Data)
 	e.close(t)
 	db, err := pebble.Open(e.dir, &pebble.Options{FormatMajorVersion: pebble.FormatVirtualSSTables, Logger: quiet{}})
 	if err != nil {
@@ -135,7 +135,7 @@ func TestCorruptZonefileNotServed(t *testing.T) {
 	}
 	// The tampered export's edited text under the true hash: a copy that
 	// no longer verifies ('z' + hash is zonestore's documented key).
-	if err := db.Set(append([]byte{'z'}, e.real.hash[:]...), e.edited, pebble.Sync); err != nil {
+	if err := db.Set(append([]byte{'z'}, e.real.Hash[:]...), e.edited, pebble.Sync); err != nil {
 		t.Fatal(err)
 	}
 	if err := db.Close(); err != nil {
@@ -143,9 +143,9 @@ func TestCorruptZonefileNotServed(t *testing.T) {
 	}
 	e.open(t, nil)
 
-	got := e.call(t, "get_zonefiles", strs(e.real.hash.String(), e.f.zf[3].hash.String()))
+	got := e.call(t, "get_zonefiles", strs(e.real.Hash.String(), e.f.Zonefiles[3].Hash.String()))
 	files := got["zonefiles"].(map[string]any)
-	if _, served := files[e.real.hash.String()]; served || len(files) != 1 {
+	if _, served := files[e.real.Hash.String()]; served || len(files) != 1 {
 		t.Errorf("served %v", files)
 	}
 	if e.store.Corruptions() == 0 {
@@ -154,11 +154,11 @@ func TestCorruptZonefileNotServed(t *testing.T) {
 	if got, want := inventoryOf(t, e), e.wantInventory(t); !bytes.Equal(got, want) {
 		t.Errorf("inventory %x, want %x (corrupt copy advertised?)", got, want)
 	}
-	if p, _ := e.core.Present(e.real.hash); p {
+	if p, _ := e.core.Present(e.real.Hash); p {
 		t.Error("corrupt zonefile advertised as present")
 	}
-	putOK(t, e, e.real.data)
-	if p, _ := e.core.Present(e.real.hash); !p {
+	putOK(t, e, e.real.Data)
+	if p, _ := e.core.Present(e.real.Hash); !p {
 		t.Error("repaired zonefile not present")
 	}
 }

@@ -39,7 +39,7 @@ func ints(ns ...int64) xmlrpc.Value {
 // specially, and checks the exact reply object.
 func TestLimitsAndHostileInput(t *testing.T) {
 	e := newEnv(t, nil)
-	zf := e.f.zf
+	zf := e.f.Zonefiles
 	absent := func(n int) []string {
 		var out []string
 		for i := range n {
@@ -52,7 +52,7 @@ func TestLimitsAndHostileInput(t *testing.T) {
 	over1 := bytes.Repeat([]byte{'x'}, zonestore.MaxSize+1)
 	over3 := bytes.Repeat([]byte{'x'}, zonestore.MaxSize+3)
 	maxSize := bytes.Repeat([]byte{'x'}, zonestore.MaxSize)
-	fiveItems := []xmlrpc.Value{b64(zf[0].data), b64(zf[1].data), b64(zf[2].data), b64(zf[3].data), b64(zf[4].data)}
+	fiveItems := []xmlrpc.Value{b64(zf[0].Data), b64(zf[1].Data), b64(zf[2].Data), b64(zf[3].Data), b64(zf[4].Data)}
 	five := xmlrpc.Array(fiveItems...)
 	ok := func(fields map[string]any) map[string]any { return e.success(fields) }
 	saved := func(s ...int) map[string]any { return ok(map[string]any{"saved": append([]int{}, s...)}) }
@@ -66,32 +66,32 @@ func TestLimitsAndHostileInput(t *testing.T) {
 	}{
 		{"get_zonefiles 101 hashes", "get_zonefiles", []xmlrpc.Value{strs(absent(101)...)}, refused("Too many requests (no more than 100 allowed)")},
 		{"get_zonefiles 100 absent hashes", "get_zonefiles", []xmlrpc.Value{strs(absent(100)...)}, noZonefiles},
-		{"get_zonefiles not a list", "get_zonefiles", []xmlrpc.Value{xmlrpc.String(zf[0].hash.String())}, refused("Invalid zonefile hashes")},
+		{"get_zonefiles not a list", "get_zonefiles", []xmlrpc.Value{xmlrpc.String(zf[0].Hash.String())}, refused("Invalid zonefile hashes")},
 		{"get_zonefiles a struct", "get_zonefiles", []xmlrpc.Value{xmlrpc.Struct()}, refused("Invalid zonefile hashes")},
 		{"get_zonefiles an int hash", "get_zonefiles", []xmlrpc.Value{xmlrpc.Array(xmlrpc.Int(1))}, refused("Invalid zone file hash")},
-		{"get_zonefiles a 41-digit hash", "get_zonefiles", []xmlrpc.Value{strs(zf[0].hash.String() + "0")}, refused("Invalid zone file hash")},
+		{"get_zonefiles a 41-digit hash", "get_zonefiles", []xmlrpc.Value{strs(zf[0].Hash.String() + "0")}, refused("Invalid zone file hash")},
 		{"get_zonefiles non-hex", "get_zonefiles", []xmlrpc.Value{strs(strings.Repeat("g", 40))}, refused("Invalid zone file hash")},
-		{"get_zonefiles 39 digits and a newline", "get_zonefiles", []xmlrpc.Value{strs(zf[0].hash.String()[:39] + "\n")}, noZonefiles},
+		{"get_zonefiles 39 digits and a newline", "get_zonefiles", []xmlrpc.Value{strs(zf[0].Hash.String()[:39] + "\n")}, noZonefiles},
 		{"get_zonefiles 101 bad hashes", "get_zonefiles", []xmlrpc.Value{strs(append(absent(100), "x")...)}, refused("Too many requests (no more than 100 allowed)")},
 
-		{"put_zonefiles 6", "put_zonefiles", []xmlrpc.Value{xmlrpc.Array(append(fiveItems[:5:5], b64(zf[5].data))...)}, refused("Too many zonefiles")},
+		{"put_zonefiles 6", "put_zonefiles", []xmlrpc.Value{xmlrpc.Array(append(fiveItems[:5:5], b64(zf[5].Data))...)}, refused("Too many zonefiles")},
 		{"put_zonefiles 5 announced", "put_zonefiles", []xmlrpc.Value{five}, saved(1, 1, 1, 1, 1)},
 		{"put_zonefiles bad base64", "put_zonefiles", []xmlrpc.Value{strs("abc")}, payloadRefusal},
 		{"put_zonefiles base64 with a space", "put_zonefiles", []xmlrpc.Value{strs("aGVs bG8=")}, payloadRefusal},
 		{"put_zonefiles url-safe alphabet", "put_zonefiles", []xmlrpc.Value{strs("-_-_")}, payloadRefusal},
-		{"put_zonefiles bad one spoils the call", "put_zonefiles", []xmlrpc.Value{xmlrpc.Array(b64(zf[6].data), xmlrpc.String("!"))}, payloadRefusal},
-		{"put_zonefiles xmlrpc base64 value", "put_zonefiles", []xmlrpc.Value{xmlrpc.Array(xmlrpc.Base64(zf[6].data))}, payloadRefusal},
+		{"put_zonefiles bad one spoils the call", "put_zonefiles", []xmlrpc.Value{xmlrpc.Array(b64(zf[6].Data), xmlrpc.String("!"))}, payloadRefusal},
+		{"put_zonefiles xmlrpc base64 value", "put_zonefiles", []xmlrpc.Value{xmlrpc.Array(xmlrpc.Base64(zf[6].Data))}, payloadRefusal},
 		{"put_zonefiles an int", "put_zonefiles", []xmlrpc.Value{ints(1)}, payloadRefusal},
 		{"put_zonefiles 40961 bytes", "put_zonefiles", []xmlrpc.Value{xmlrpc.Array(b64(over1))}, saved(0)},
 		{"put_zonefiles 40963 bytes", "put_zonefiles", []xmlrpc.Value{xmlrpc.Array(b64(over3))}, payloadRefusal},
 		{"put_zonefiles 40960 unannounced bytes", "put_zonefiles", []xmlrpc.Value{xmlrpc.Array(b64(maxSize))}, saved(0)},
-		{"put_zonefiles unannounced hash", "put_zonefiles", []xmlrpc.Value{xmlrpc.Array(b64(zf[9].data))}, saved(0)},
+		{"put_zonefiles unannounced hash", "put_zonefiles", []xmlrpc.Value{xmlrpc.Array(b64(zf[9].Data))}, saved(0)},
 		{"put_zonefiles wrong bytes for an announced hash", "put_zonefiles", []xmlrpc.Value{xmlrpc.Array(b64(e.edited))}, saved(0)},
 		{"put_zonefiles empty string", "put_zonefiles", []xmlrpc.Value{strs("")}, saved(0)},
-		{"put_zonefiles trailing newline", "put_zonefiles", []xmlrpc.Value{strs(base64.StdEncoding.EncodeToString(zf[6].data) + "\n")}, saved(1)},
-		{"put_zonefiles mixed", "put_zonefiles", []xmlrpc.Value{xmlrpc.Array(b64(zf[9].data), b64(zf[7].data), b64(over1), b64(zf[7].data))}, saved(0, 1, 0, 1)},
+		{"put_zonefiles trailing newline", "put_zonefiles", []xmlrpc.Value{strs(base64.StdEncoding.EncodeToString(zf[6].Data) + "\n")}, saved(1)},
+		{"put_zonefiles mixed", "put_zonefiles", []xmlrpc.Value{xmlrpc.Array(b64(zf[9].Data), b64(zf[7].Data), b64(over1), b64(zf[7].Data))}, saved(0, 1, 0, 1)},
 		{"put_zonefiles nothing", "put_zonefiles", []xmlrpc.Value{xmlrpc.Array()}, saved()},
-		{"put_zonefiles not a list", "put_zonefiles", []xmlrpc.Value{b64(zf[0].data)}, refused("Invalid data")},
+		{"put_zonefiles not a list", "put_zonefiles", []xmlrpc.Value{b64(zf[0].Data)}, refused("Invalid data")},
 
 		{"inventory negative offset", "get_zonefile_inventory", []xmlrpc.Value{xmlrpc.Int(-1), xmlrpc.Int(1)}, refused("invalid offset")},
 		{"inventory length over the cap", "get_zonefile_inventory", []xmlrpc.Value{xmlrpc.Int(0), xmlrpc.Int(524289)}, refused("invalid length")},
@@ -132,7 +132,7 @@ func TestLimitsAndHostileInput(t *testing.T) {
 			}
 		})
 	}
-	if p, _ := e.core.Present(e.real.hash); p {
+	if p, _ := e.core.Present(e.real.Hash); p {
 		t.Error("wrong bytes made the announced hash present")
 	}
 	st := e.srv.Stats()

@@ -162,13 +162,13 @@ func TestPython27Client(t *testing.T) {
 
 // pythonPlan is the call sequence both Python clients run.
 func pythonPlan(t *testing.T, e *env) []pyCall {
-	zf := e.f.zf
-	slots := e.f.chain.Slots()
-	ch := func(h int64) string { s, _ := e.f.chain.ConsensusHash(h); return s }
+	zf := e.f.Zonefiles
+	slots := e.f.Chain.Slots()
+	ch := func(h int64) string { s, _ := e.f.Chain.ConsensusHash(h); return s }
 	// The plan runs in one Python process and is checked afterwards, so
 	// expectations are computed from what the plan will have stored by then.
 	nothing := map[inventory.Hash]bool{}
-	stored := map[inventory.Hash]bool{zf[0].hash: true, zf[1].hash: true, zf[5].hash: true, e.real.hash: true}
+	stored := map[inventory.Hash]bool{zf[0].Hash: true, zf[1].Hash: true, zf[5].Hash: true, e.real.Hash: true}
 	inv := func(held map[inventory.Hash]bool) func() map[string]any {
 		return func() map[string]any {
 			return e.success(map[string]any{"inv": base64.StdEncoding.EncodeToString(e.inventoryFor(t, held))})
@@ -180,8 +180,8 @@ func pythonPlan(t *testing.T, e *env) []pyCall {
 			return map[string]any{"status": "alive", "version": "22.0.0.0"}
 		}},
 		{name: "getinfo", method: "getinfo", want: func() map[string]any {
-			return map[string]any{"last_block_seen": e.f.tip() + 3, "consensus": ch(e.f.tip()),
-				"server_version": "22.0.0.0", "last_block_processed": e.f.tip(), "server_alive": true,
+			return map[string]any{"last_block_seen": e.f.Tip() + 3, "consensus": ch(e.f.Tip()),
+				"server_version": "22.0.0.0", "last_block_processed": e.f.Tip(), "server_alive": true,
 				"indexing": false, "testnet": true, "first_block": 256, "zonefile_count": slots + 1}
 		}},
 		{name: "inventory before any put", method: "get_zonefile_inventory", params: [][]any{pyInt(0), pyInt(524288)},
@@ -191,12 +191,12 @@ func pythonPlan(t *testing.T, e *env) []pyCall {
 				}
 			}},
 		{name: "put five", method: "put_zonefiles",
-			params: [][]any{pyList(pyB64(zf[0].data), pyB64(zf[1].data), pyB64(zf[5].data), pyB64(zf[9].data), pyB64(e.edited))},
+			params: [][]any{pyList(pyB64(zf[0].Data), pyB64(zf[1].Data), pyB64(zf[5].Data), pyB64(zf[9].Data), pyB64(e.edited))},
 			want:   func() map[string]any { return e.success(map[string]any{"saved": []int{1, 1, 1, 0, 0}}) }},
 		{name: "put again and the true bytes", method: "put_zonefiles",
-			params: [][]any{pyList(pyB64(zf[0].data), pyB64(e.real.data))},
+			params: [][]any{pyList(pyB64(zf[0].Data), pyB64(e.real.Data))},
 			want:   func() map[string]any { return e.success(map[string]any{"saved": []int{1, 1}}) }},
-		{name: "put as xmlrpc base64", method: "put_zonefiles", params: [][]any{pyList(pyBin(zf[2].data))},
+		{name: "put as xmlrpc base64", method: "put_zonefiles", params: [][]any{pyList(pyBin(zf[2].Data))},
 			want: func() map[string]any {
 				return map[string]any{"error": "Invalid zone file payload (exceeds 40960 bytes and/or not base64-encoded)"}
 			}},
@@ -224,28 +224,28 @@ func pythonPlan(t *testing.T, e *env) []pyCall {
 		{name: "inventory offset as boolean", method: "get_zonefile_inventory", params: [][]any{pyBool(true), pyInt(8)},
 			want: func() map[string]any { return map[string]any{"error": "invalid offset", "http_status": 400} }},
 		{name: "get zonefiles", method: "get_zonefiles",
-			params: [][]any{pyList(pyStr(zf[0].hash.String()), pyStr(zf[1].hash.String()), pyStr(zf[2].hash.String()),
-				pyStr(zf[9].hash.String()), pyStr(strings.ToUpper(zf[0].hash.String())))},
+			params: [][]any{pyList(pyStr(zf[0].Hash.String()), pyStr(zf[1].Hash.String()), pyStr(zf[2].Hash.String()),
+				pyStr(zf[9].Hash.String()), pyStr(strings.ToUpper(zf[0].Hash.String())))},
 			want: func() map[string]any {
 				return e.success(map[string]any{"zonefiles": map[string]any{
-					zf[0].hash.String(): base64.StdEncoding.EncodeToString(zf[0].data),
-					zf[1].hash.String(): base64.StdEncoding.EncodeToString(zf[1].data)}})
+					zf[0].Hash.String(): base64.StdEncoding.EncodeToString(zf[0].Data),
+					zf[1].Hash.String(): base64.StdEncoding.EncodeToString(zf[1].Data)}})
 			}},
 		{name: "zonefiles by block", method: "get_zonefiles_by_block",
 			params: [][]any{pyInt(e.b1), pyInt(e.b4), pyInt(0), pyInt(100)},
 			want:   func() map[string]any { return e.success(map[string]any{"zonefile_info": e.rows(t, b1, slots)}) }},
 		{name: "zonefiles by block, paged", method: "get_zonefiles_by_block",
-			params: [][]any{pyInt(256), pyInt(e.f.tip()), pyInt(20), pyInt(5)},
+			params: [][]any{pyInt(256), pyInt(e.f.Tip()), pyInt(20), pyInt(5)},
 			want:   func() map[string]any { return e.success(map[string]any{"zonefile_info": e.rows(t, 20, 25)}) }},
 		{name: "consensus at", method: "get_consensus_at", params: [][]any{pyInt(e.b3)},
 			want: func() map[string]any { return e.success(map[string]any{"consensus": ch(e.b3)}) }},
-		{name: "consensus at an unprocessed height", method: "get_consensus_at", params: [][]any{pyInt(e.f.tip() + 50)},
+		{name: "consensus at an unprocessed height", method: "get_consensus_at", params: [][]any{pyInt(e.f.Tip() + 50)},
 			want: func() map[string]any { return e.success(map[string]any{"consensus": nil}) }},
 		{name: "consensus hashes", method: "get_consensus_hashes",
-			params: [][]any{pyList(pyInt(256), pyInt(e.b1), pyInt(e.f.tip()), pyInt(e.f.tip()+1), pyInt(256))},
+			params: [][]any{pyList(pyInt(256), pyInt(e.b1), pyInt(e.f.Tip()), pyInt(e.f.Tip()+1), pyInt(256))},
 			want: func() map[string]any {
 				return e.success(map[string]any{"consensus_hashes": map[string]any{
-					"256": ch(256), itoa(e.b1): ch(e.b1), itoa(e.f.tip()): ch(e.f.tip()), itoa(e.f.tip() + 1): nil}})
+					"256": ch(256), itoa(e.b1): ch(e.b1), itoa(e.f.Tip()): ch(e.f.Tip()), itoa(e.f.Tip() + 1): nil}})
 			}},
 		{name: "block from consensus", method: "get_block_from_consensus", params: [][]any{pyStr(ch(e.b2))},
 			want: func() map[string]any { return e.success(map[string]any{"block_id": e.b2}) }},

@@ -64,11 +64,11 @@ func startV1Peer(t *testing.T, args ...string) string {
 // store zonefiles go to both, so the two stay in step.
 func TestSameRepliesAsV1Peer(t *testing.T) {
 	e := newEnv(t, func(c *v1rpc.Config) { c.BlockCount = nil })
-	zf := e.f.zf
-	putOK(t, e, zf[0].data, zf[1].data, zf[5].data, e.real.data)
+	zf := e.f.Zonefiles
+	putOK(t, e, zf[0].Data, zf[1].Data, zf[5].Data, e.real.Data)
 
 	dir := t.TempDir()
-	anns, err := e.f.chain.Announcements(0, e.f.chain.Slots())
+	anns, err := e.f.Chain.Announcements(0, e.f.Chain.Slots())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,10 +77,10 @@ func TestSameRepliesAsV1Peer(t *testing.T) {
 		order = append(order, a.Hash.String())
 	}
 	for _, z := range []zonefile{zf[0], zf[1], zf[5], e.real} {
-		if strings.Contains(string(z.data), `\n`) {
-			t.Fatalf("zonefile %s has a literal \\n; the pair format cannot carry it", z.hash)
+		if strings.Contains(string(z.Data), `\n`) {
+			t.Fatalf("zonefile %s has a literal \\n; the pair format cannot carry it", z.Hash)
 		}
-		pairs = append(pairs, z.hash.String(), strings.ReplaceAll(string(z.data), "\n", `\n`))
+		pairs = append(pairs, z.Hash.String(), strings.ReplaceAll(string(z.Data), "\n", `\n`))
 	}
 	orderFile, pairFile := filepath.Join(dir, "order.txt"), filepath.Join(dir, "zonefiles.txt")
 	if err := os.WriteFile(orderFile, []byte(strings.Join(order, "\n")+"\n"), 0o644); err != nil {
@@ -89,20 +89,20 @@ func TestSameRepliesAsV1Peer(t *testing.T) {
 	if err := os.WriteFile(pairFile, []byte(strings.Join(pairs, "\n")+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	tip := e.f.tip()
-	ch, _ := e.f.chain.ConsensusHash(tip)
+	tip := e.f.Tip()
+	ch, _ := e.f.Chain.ConsensusHash(tip)
 	v1url := startV1Peer(t, "--zonefiles", pairFile, "--inventory", orderFile, "--consensus", ch,
 		"--block", fmt.Sprint(tip), "--testnet", "--neighbors", strings.Join(e.peers.neighbors, ","))
 
 	hashes := func(ss ...string) xmlrpc.Value { return strs(ss...) }
-	h := func(i int) string { return zf[i].hash.String() }
+	h := func(i int) string { return zf[i].Hash.String() }
 	var many []string
 	for i := range 101 {
 		many = append(many, fmt.Sprintf("%040x", i))
 	}
 	over1 := make([]byte, 40961)
 	over3 := make([]byte, 40963)
-	six := []xmlrpc.Value{b64(zf[2].data), b64(zf[2].data), b64(zf[2].data), b64(zf[2].data), b64(zf[2].data), b64(zf[2].data)}
+	six := []xmlrpc.Value{b64(zf[2].Data), b64(zf[2].Data), b64(zf[2].Data), b64(zf[2].Data), b64(zf[2].Data), b64(zf[2].Data)}
 
 	calls := []struct {
 		name   string
@@ -126,15 +126,15 @@ func TestSameRepliesAsV1Peer(t *testing.T) {
 		{"get int", "get_zonefiles", []xmlrpc.Value{ints(5)}},
 		{"get not a list", "get_zonefiles", []xmlrpc.Value{xmlrpc.String(h(0))}},
 		{"get 41", "get_zonefiles", []xmlrpc.Value{hashes(h(0) + "a")}},
-		{"put announced", "put_zonefiles", []xmlrpc.Value{xmlrpc.Array(b64(zf[2].data), b64(zf[9].data), b64(e.edited))}},
+		{"put announced", "put_zonefiles", []xmlrpc.Value{xmlrpc.Array(b64(zf[2].Data), b64(zf[9].Data), b64(e.edited))}},
 		{"put six", "put_zonefiles", []xmlrpc.Value{xmlrpc.Array(six...)}},
 		{"put bad base64", "put_zonefiles", []xmlrpc.Value{strs("abc")}},
-		{"put binary", "put_zonefiles", []xmlrpc.Value{xmlrpc.Array(xmlrpc.Base64(zf[3].data))}},
+		{"put binary", "put_zonefiles", []xmlrpc.Value{xmlrpc.Array(xmlrpc.Base64(zf[3].Data))}},
 		{"put 40961", "put_zonefiles", []xmlrpc.Value{xmlrpc.Array(b64(over1))}},
 		{"put 40963", "put_zonefiles", []xmlrpc.Value{xmlrpc.Array(b64(over3))}},
 		{"put empty", "put_zonefiles", []xmlrpc.Value{strs("")}},
-		{"put with newline", "put_zonefiles", []xmlrpc.Value{strs(base64.StdEncoding.EncodeToString(zf[3].data) + "\n")}},
-		{"put not a list", "put_zonefiles", []xmlrpc.Value{b64(zf[3].data)}},
+		{"put with newline", "put_zonefiles", []xmlrpc.Value{strs(base64.StdEncoding.EncodeToString(zf[3].Data) + "\n")}},
+		{"put not a list", "put_zonefiles", []xmlrpc.Value{b64(zf[3].Data)}},
 		{"put nothing", "put_zonefiles", []xmlrpc.Value{xmlrpc.Array()}},
 		{"inventory after puts", "get_zonefile_inventory", []xmlrpc.Value{xmlrpc.Int(0), xmlrpc.Int(524288)}},
 		{"consensus at tip", "get_consensus_at", []xmlrpc.Value{xmlrpc.Int(tip)}},

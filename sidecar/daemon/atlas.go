@@ -8,58 +8,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/btcsuite/btcd/chaincfg/chainhash"
-
 	"github.com/atlasd/atlasd/atlas/inventory"
 	"github.com/atlasd/atlasd/atlas/node"
 	"github.com/atlasd/atlasd/atlas/service"
 	"github.com/atlasd/atlasd/atlas/zonestore"
+	"github.com/atlasd/atlasd/internal/replaychain"
 	"github.com/atlasd/atlasd/plugin/backup"
 )
-
-// chainView is the replay as the Atlas peer reads it (node.Chain). The
-// four genesis-snapshot heights answer as v1's snapshot table did.
-type chainView struct{ d *Daemon }
-
-func (c chainView) LastBlock() int64 { h, _ := c.d.Machine().Tip(); return h }
-
-func (c chainView) ConsensusHash(h int64) (string, bool) {
-	if h < 0 {
-		return "", false
-	}
-	if h < int64(c.d.p.FirstBlock) {
-		ch, ok := c.d.p.GenesisSnapshot[uint64(h)]
-		return ch, ok
-	}
-	return c.d.Machine().ConsensusHash(uint64(h))
-}
-
-func (c chainView) BlockOfConsensus(ch string) (int64, bool, error) {
-	h, ok, err := c.d.Machine().BlockOfConsensus(ch)
-	return int64(h), ok, err
-}
-
-func (c chainView) Slots() int { return int(c.d.Machine().Slots()) }
-
-func (c chainView) Announcements(from, n int) ([]inventory.Announcement, error) {
-	as, err := c.d.Machine().Announcements(uint64(from), n)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]inventory.Announcement, len(as))
-	for i, a := range as {
-		h, err := inventory.ParseHash(a.Hash)
-		if err != nil {
-			return nil, fmt.Errorf("daemon: slot %d: %w", a.Slot, err)
-		}
-		txid, err := chainhash.NewHashFromStr(a.TxID)
-		if err != nil {
-			return nil, fmt.Errorf("daemon: slot %d: %w", a.Slot, err)
-		}
-		out[i] = inventory.Announcement{Name: a.Name, Hash: h, TxID: *txid, Height: int32(a.Height)}
-	}
-	return out, nil
-}
 
 // startAtlas opens the Atlas peer and, if configured, the backup drivers,
 // and runs them until ctx ends.
@@ -69,7 +24,9 @@ func (d *Daemon) startAtlas(ctx context.Context, wg *sync.WaitGroup) error {
 		return nil
 	}
 	var mgr *backup.Manager
-	svc, err := service.Open(ctx, chainView{d}, filepath.Join(d.dir, "atlas"), service.Config{
+	// The four genesis-snapshot heights answer as v1's snapshot table did.
+	chain := replaychain.Chain{Machine: d.Machine, Genesis: d.p.GenesisSnapshot, FirstBlock: d.p.FirstBlock}
+	svc, err := service.Open(ctx, chain, filepath.Join(d.dir, "atlas"), service.Config{
 		Listen:     d.cfg.Atlas.Listen,
 		Hostname:   d.cfg.Atlas.Hostname,
 		Seeds:      d.cfg.Atlas.Seeds,
