@@ -27,9 +27,7 @@ const (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if pluginBin != "" {
-		os.RemoveAll(filepath.Dir(pluginBin))
-	}
+	drivertest.RemoveSharedPlugins()
 	os.Exit(code)
 }
 

@@ -23,36 +23,10 @@ import (
 	"github.com/atlasd/atlasd/plugin/host"
 )
 
-// The real plugin binary, built once for the package's tests.
-var (
-	pluginOnce sync.Once
-	pluginBin  string
-	pluginSum  string
-)
-
+// dropboxPlugin is the real plugin binary, built once for the package's tests.
 func dropboxPlugin(t *testing.T) (string, string) {
 	t.Helper()
-	pluginOnce.Do(func() {
-		bin, sum := drivertest.BuildPlugin(t, "github.com/atlasd/atlasd/contrib/dropbox")
-		// Copy out of the first test's TempDir, which dies with it.
-		dir, err := os.MkdirTemp("", "dropboxplugin-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := os.ReadFile(bin)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pluginBin = filepath.Join(dir, "dropbox")
-		if err := os.WriteFile(pluginBin, data, 0o700); err != nil {
-			t.Fatal(err)
-		}
-		pluginSum = sum
-	})
-	if pluginBin == "" {
-		t.Fatal("dropbox plugin was not built")
-	}
-	return pluginBin, pluginSum
+	return drivertest.SharedPlugin(t, "github.com/atlasd/atlasd/contrib/dropbox")
 }
 
 type lockedBuffer struct {

@@ -21,36 +21,10 @@ import (
 	"github.com/atlasd/atlasd/plugin/host"
 )
 
-// The real plugin binary, built once for the package's tests.
-var (
-	pluginOnce sync.Once
-	pluginBin  string
-	pluginSum  string
-)
-
+// s3Plugin is the real plugin binary, built once for the package's tests.
 func s3Plugin(t *testing.T) (string, string) {
 	t.Helper()
-	pluginOnce.Do(func() {
-		bin, sum := drivertest.BuildPlugin(t, "github.com/atlasd/atlasd/contrib/s3")
-		// Copy out of the first test's TempDir, which dies with it.
-		dir, err := os.MkdirTemp("", "s3plugin-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := os.ReadFile(bin)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pluginBin = filepath.Join(dir, "s3")
-		if err := os.WriteFile(pluginBin, data, 0o700); err != nil {
-			t.Fatal(err)
-		}
-		pluginSum = sum
-	})
-	if pluginBin == "" {
-		t.Fatal("s3 plugin was not built")
-	}
-	return pluginBin, pluginSum
+	return drivertest.SharedPlugin(t, "github.com/atlasd/atlasd/contrib/s3")
 }
 
 type lockedBuffer struct {

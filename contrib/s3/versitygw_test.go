@@ -44,9 +44,7 @@ func TestMain(m *testing.M) {
 	if gw != nil {
 		gw.stop()
 	}
-	if pluginBin != "" {
-		os.RemoveAll(filepath.Dir(pluginBin))
-	}
+	drivertest.RemoveSharedPlugins()
 	os.Exit(code)
 }
 

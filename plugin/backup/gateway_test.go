@@ -190,44 +190,15 @@ func (g *gateway) checkBucket(t *testing.T, bucket string, want []Zonefile) {
 	}
 }
 
-// The s3 plugin binary, built once for the package's tests and removed by
-// TestMain.
-var (
-	s3Once sync.Once
-	s3Bin  string
-	s3Sum  string
-)
-
+// s3Plugin is the real s3 plugin binary, built once for the package's tests.
 func s3Plugin(t *testing.T) (string, string) {
 	t.Helper()
-	s3Once.Do(func() {
-		bin, sum := drivertest.BuildPlugin(t, "github.com/atlasd/atlasd/contrib/s3")
-		// Copied out of the first test's TempDir, which dies with it.
-		dir, err := os.MkdirTemp("", "backuptest-")
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := os.ReadFile(bin)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s3Bin = filepath.Join(dir, "s3")
-		if err := os.WriteFile(s3Bin, data, 0o700); err != nil {
-			t.Fatal(err)
-		}
-		s3Sum = sum
-	})
-	if s3Bin == "" {
-		t.Fatal("the s3 plugin was not built")
-	}
-	return s3Bin, s3Sum
+	return drivertest.SharedPlugin(t, "github.com/atlasd/atlasd/contrib/s3")
 }
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if s3Bin != "" {
-		os.RemoveAll(filepath.Dir(s3Bin))
-	}
+	drivertest.RemoveSharedPlugins()
 	os.Exit(code)
 }
 
