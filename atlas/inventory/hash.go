@@ -1,8 +1,12 @@
 package inventory
 
 import (
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+
+	//lint:ignore SA1019 zonefile hashes are RIPEMD160(SHA256(x)) by protocol; nothing else is chosen here
+	"golang.org/x/crypto/ripemd160"
 )
 
 // Hash is a zonefile hash: RIPEMD160(SHA256(zonefile)), the chunk key of
@@ -30,3 +34,14 @@ func ParseHash(s string) (Hash, error) {
 
 // String returns the hash as 40 lower-case hex digits.
 func (h Hash) String() string { return hex.EncodeToString(h[:]) }
+
+// HashOf returns RIPEMD160(SHA256(data)), the hash under which a zonefile
+// is announced, stored and served (spec §3.1).
+func HashOf(data []byte) Hash {
+	s := sha256.Sum256(data)
+	r := ripemd160.New()
+	r.Write(s[:])
+	var h Hash
+	r.Sum(h[:0])
+	return h
+}

@@ -56,7 +56,7 @@ func (c *Core) Put(ctx context.Context, zonefiles [][]byte) ([]PutStatus, error)
 			status[i] = TooLarge
 			continue
 		}
-		h := zonestore.Hash(z)
+		h := inventory.HashOf(z)
 		if st, dup := first[h]; dup {
 			// The first copy in this call decides; if it is being stored,
 			// the repeat finds it held, as v1's sequential loop did.

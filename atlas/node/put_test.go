@@ -22,7 +22,7 @@ func tamperedPair(t *testing.T) (edited []byte, real zonefile) {
 	t.Helper()
 	raw := readZonefilesRaw(t, "name_zonefiles-tampered.txt")
 	for _, p := range raw {
-		if zonestore.Hash(p.Data) != p.Hash {
+		if inventory.HashOf(p.Data) != p.Hash {
 			edited, real.Hash = p.Data, p.Hash
 		}
 	}
@@ -116,7 +116,7 @@ func TestPut(t *testing.T) {
 				if !st.Saved() {
 					continue
 				}
-				data, err := c.Get(zonestore.Hash(tc.put[i]))
+				data, err := c.Get(inventory.HashOf(tc.put[i]))
 				if err != nil || !bytes.Equal(data, tc.put[i]) {
 					t.Errorf("Get after saving #%d: %v", i, err)
 				}

@@ -204,7 +204,7 @@ func (r *Replicator) runBatch(ctx context.Context, b Batch) batchResult {
 		case !sent:
 			res.missing++
 			refused = append(refused, h)
-		case len(data) > peers.MaxZonefileLen || HashOf(data) != h:
+		case len(data) > peers.MaxZonefileLen || inventory.HashOf(data) != h:
 			res.bad++
 			refused = append(refused, h)
 		default:

@@ -1,23 +1,6 @@
 package replicate
 
-import (
-	"crypto/sha256"
-
-	"github.com/atlasd/atlasd/atlas/inventory"
-	//lint:ignore SA1019 zonefile hashes are RIPEMD160(SHA256(x)) by protocol; nothing else is chosen here
-	"golang.org/x/crypto/ripemd160"
-)
-
-// HashOf returns RIPEMD160(SHA256(data)), the hash under which a zonefile
-// is announced and served (spec §3.1).
-func HashOf(data []byte) inventory.Hash {
-	s := sha256.Sum256(data)
-	r := ripemd160.New()
-	r.Write(s[:])
-	var h inventory.Hash
-	r.Sum(h[:0])
-	return h
-}
+import "github.com/atlasd/atlasd/atlas/inventory"
 
 // Want is a zonefile this node lacks, with the inventory bits (0-based:
 // slot index − 1) of every slot that announced it. A peer advertises the

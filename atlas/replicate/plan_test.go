@@ -158,7 +158,7 @@ func TestHashOfRealZonefiles(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			ok, bad := 0, 0
 			for _, z := range peertest.Zonefiles(t, name) {
-				if HashOf(z.Data) == z.Hash {
+				if inventory.HashOf(z.Data) == z.Hash {
 					ok++
 				} else {
 					bad++
@@ -175,7 +175,7 @@ func TestHashOfRealZonefiles(t *testing.T) {
 	}
 	// The spec's worked example (§3.1).
 	z := []byte("$ORIGIN 0.id\n$TTL 3600\n_http._tcp\tIN\tURI\t10\t1\t\"https://gaia.blockstack.org/hub/1A4aeTdM35rYtUoiCiV81jKwKyi1Egzb32/profile.json\"\n\n")
-	if got := HashOf(z).String(); got != "c5f5b4197c94d4561f6332160f624d728b0da8bf" {
+	if got := inventory.HashOf(z).String(); got != "c5f5b4197c94d4561f6332160f624d728b0da8bf" {
 		t.Fatalf("HashOf = %s", got)
 	}
 }

@@ -44,7 +44,7 @@ func (r *Replicator) Push(ctx context.Context, files []Zonefile) (PushReport, er
 	var bad []error
 	good := files[:0:0]
 	for _, f := range files {
-		if len(f.Data) > peers.MaxZonefileLen || HashOf(f.Data) != f.Hash {
+		if len(f.Data) > peers.MaxZonefileLen || inventory.HashOf(f.Data) != f.Hash {
 			bad = append(bad, fmt.Errorf("%w: %s", ErrBadZonefile, f.Hash))
 			continue
 		}
@@ -136,7 +136,7 @@ var ErrQueueFull = errors.New("replicate: push queue full")
 // (ErrBadZonefile) and, when MaxQueuedPush are already waiting,
 // ErrQueueFull: the zonefile then spreads by pull alone.
 func (r *Replicator) Announce(z Zonefile) error {
-	if len(z.Data) > peers.MaxZonefileLen || HashOf(z.Data) != z.Hash {
+	if len(z.Data) > peers.MaxZonefileLen || inventory.HashOf(z.Data) != z.Hash {
 		return fmt.Errorf("%w: %s", ErrBadZonefile, z.Hash)
 	}
 	select {

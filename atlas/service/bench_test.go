@@ -67,7 +67,7 @@ func BenchmarkPull100k(b *testing.B) {
 	hashes := make([]inventory.Hash, n)
 	var total int
 	for i, z := range zfs {
-		hashes[i] = zonestore.Hash(z)
+		hashes[i] = inventory.HashOf(z)
 		total += len(z)
 	}
 	chain := newSynthChain()
@@ -131,7 +131,7 @@ func BenchmarkConverge10(b *testing.B) {
 	chain := newSynthChain()
 	hashes := make([]inventory.Hash, 1000)
 	for i := range hashes {
-		hashes[i] = zonestore.Hash(zfs[i])
+		hashes[i] = inventory.HashOf(zfs[i])
 	}
 	chain.addBlocks(100, hashes)
 	specs := make([]spec, n)
@@ -155,7 +155,7 @@ func BenchmarkConverge10(b *testing.B) {
 	for i := range b.N {
 		b.StopTimer()
 		z := zfs[1000+i%2000]
-		h := zonestore.Hash(z)
+		h := inventory.HashOf(z)
 		chain.addBlock(h)
 		for _, p := range ps {
 			if _, err := p.svc.SyncChain(ctx); err != nil {

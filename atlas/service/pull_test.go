@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/atlasd/atlasd/atlas/zonestore"
+	"github.com/atlasd/atlasd/atlas/inventory"
 )
 
 // TestPullAfterNewBlock checks the event-driven pull: B never pushes to A
@@ -32,7 +32,7 @@ func TestPullAfterNewBlock(t *testing.T) {
 			waitFor(t, 10*time.Second, "A to read B's inventory", func() bool { return a.inventoriesRead(1) })
 
 			z := realZonefiles(t)[100].Data
-			h := zonestore.Hash(z)
+			h := inventory.HashOf(z)
 			chain.addBlock(h)
 			ctx := context.Background()
 			putB := func() {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/atlasd/atlasd/atlas/inventory"
 	"github.com/atlasd/atlasd/atlas/xmlrpc"
 	"github.com/atlasd/atlasd/atlas/zonestore"
 )
@@ -111,14 +112,14 @@ func FuzzPutZonefiles(f *testing.F) {
 		}
 		for i, s := range items {
 			raw, err := base64.StdEncoding.DecodeString(strings.TrimSuffix(s, "\n"))
-			want := err == nil && len(raw) <= zonestore.MaxSize && announced[zonestore.Hash(raw).String()]
+			want := err == nil && len(raw) <= zonestore.MaxSize && announced[inventory.HashOf(raw).String()]
 			if got := saved[i] == 1.0; got != want {
 				t.Fatalf("item %d (%d bytes decoded, err %v): saved %v, want %v", i, len(raw), err, saved[i], want)
 			}
 			if !want {
 				continue
 			}
-			if stored, err := e.core.Get(zonestore.Hash(raw)); err != nil || !bytes.Equal(stored, raw) {
+			if stored, err := e.core.Get(inventory.HashOf(raw)); err != nil || !bytes.Equal(stored, raw) {
 				t.Fatalf("item %d saved but not readable: %v", i, err)
 			}
 		}

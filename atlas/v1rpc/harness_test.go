@@ -243,7 +243,7 @@ func sameJSON(t testing.TB, got, want any) bool {
 func tamperedPair(t testing.TB) (edited []byte, real zonefile) {
 	t.Helper()
 	for _, p := range parseExport(t, "name_zonefiles-tampered.txt", false) {
-		if zonestore.Hash(p.Data) != p.Hash {
+		if inventory.HashOf(p.Data) != p.Hash {
 			edited, real.Hash = p.Data, p.Hash
 		}
 	}

@@ -2,13 +2,10 @@ package zonestore
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 
 	"github.com/cockroachdb/pebble"
-	//lint:ignore SA1019 RIPEMD-160 is fixed by the v1 zonefile hash, not chosen here
-	"golang.org/x/crypto/ripemd160"
 
 	"github.com/atlasd/atlasd/atlas/inventory"
 )
@@ -28,17 +25,6 @@ var (
 	ErrTooLarge = errors.New("zonestore: zonefile larger than 40960 bytes")
 )
 
-// Hash returns the zonefile hash of data: RIPEMD160(SHA256(data)) over the
-// exact bytes, with no normalisation (spec §3.1).
-func Hash(data []byte) inventory.Hash {
-	s := sha256.Sum256(data)
-	r := ripemd160.New()
-	r.Write(s[:])
-	var h inventory.Hash
-	r.Sum(h[:0])
-	return h
-}
-
 func zonefileKey(h inventory.Hash) []byte {
 	return append([]byte{prefixZonefile}, h[:]...)
 }
@@ -56,7 +42,7 @@ func (d *DB) Put(zonefiles ...[]byte) ([]inventory.Hash, error) {
 		if len(z) > MaxSize {
 			return nil, fmt.Errorf("%w: %d bytes", ErrTooLarge, len(z))
 		}
-		hashes[i] = Hash(z)
+		hashes[i] = inventory.HashOf(z)
 	}
 	if len(zonefiles) == 0 {
 		return hashes, nil
@@ -158,7 +144,7 @@ func (d *DB) Scan(fn func(h inventory.Hash) error) error {
 
 // verify reports whether data hashes to h, counting a mismatch.
 func (d *DB) verify(h inventory.Hash, data []byte) bool {
-	if len(data) <= MaxSize && Hash(data) == h {
+	if len(data) <= MaxSize && inventory.HashOf(data) == h {
 		return true
 	}
 	d.corrupt.Add(1)

@@ -33,7 +33,7 @@ func TestHashMatchesExport(t *testing.T) {
 				t.Fatalf("only %d zonefiles", len(pairs))
 			}
 			for _, p := range pairs {
-				if got := Hash(p.data); got != p.claimed {
+				if got := inventory.HashOf(p.data); got != p.claimed {
 					t.Fatalf("Hash = %s, export says %s", got, p.claimed)
 				}
 			}
@@ -120,7 +120,7 @@ func TestPutLimits(t *testing.T) {
 				t.Fatalf("Put error %v, want %v", err, tc.wantErr)
 			}
 			for _, z := range tc.batch {
-				h := Hash(z)
+				h := inventory.HashOf(z)
 				got, err := d.Get(h)
 				if tc.wantErr != nil {
 					if !errors.Is(err, ErrNotFound) {
@@ -147,7 +147,7 @@ func TestPutLimits(t *testing.T) {
 func TestCorruptValueDetected(t *testing.T) {
 	var tampered, good pair
 	for _, p := range readPairs(t, "name_zonefiles-tampered.txt") {
-		if Hash(p.data) != p.claimed {
+		if inventory.HashOf(p.data) != p.claimed {
 			tampered = p
 		} else if good.data == nil {
 			good = p

@@ -23,7 +23,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/atlasd/atlasd/atlas/inventory"
-	"github.com/atlasd/atlasd/atlas/zonestore"
 	"github.com/atlasd/atlasd/internal/replaychain"
 	"github.com/atlasd/atlasd/internal/shareddata"
 	"github.com/atlasd/atlasd/virtualchain/nameop"
@@ -252,7 +251,7 @@ func ParseExport(t testing.TB, file string, verifiedOnly bool) []Zonefile {
 			t.Fatal(err)
 		}
 		data := []byte(strings.ReplaceAll(lines[i+1], `\n`, "\n"))
-		if !verifiedOnly || zonestore.Hash(data) == h {
+		if !verifiedOnly || inventory.HashOf(data) == h {
 			out = append(out, Zonefile{h, data})
 		}
 	}

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/atlasd/atlasd/atlas/inventory"
 	"github.com/atlasd/atlasd/virtualchain/nameop"
 	"github.com/atlasd/atlasd/virtualchain/state"
 )
@@ -148,21 +149,27 @@ func validName(w http.ResponseWriter, name string) bool {
 	return true
 }
 
-func (h *Handler) getName(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
+// name reads the {name} of the request's path, answering the request itself
+// (bad name, not found, failure) when ok is false.
+func (h *Handler) name(w http.ResponseWriter, r *http.Request) (name string, rec state.Record, ok bool) {
+	name = r.PathValue("name")
 	if !validName(w, name) {
-		return
+		return name, nil, false
 	}
-	rec, ok, err := h.chain.Name(name)
-	if err != nil {
+	rec, found, err := h.chain.Name(name)
+	switch {
+	case err != nil:
 		internal(w, err)
-		return
-	}
-	if !ok {
+	case !found:
 		fail(w, http.StatusNotFound, "name not found: "+name)
-		return
 	}
-	reply(w, http.StatusOK, rec)
+	return name, rec, err == nil && found
+}
+
+func (h *Handler) getName(w http.ResponseWriter, r *http.Request) {
+	if _, rec, ok := h.name(w, r); ok {
+		reply(w, http.StatusOK, rec)
+	}
 }
 
 func (h *Handler) getHistory(w http.ResponseWriter, r *http.Request) {
@@ -183,17 +190,8 @@ func (h *Handler) getHistory(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) getNameZonefile(w http.ResponseWriter, r *http.Request) {
-	name := r.PathValue("name")
-	if !validName(w, name) {
-		return
-	}
-	rec, ok, err := h.chain.Name(name)
-	if err != nil {
-		internal(w, err)
-		return
-	}
+	name, rec, ok := h.name(w, r)
 	if !ok {
-		fail(w, http.StatusNotFound, "name not found: "+name)
 		return
 	}
 	vh, _ := rec["value_hash"].(string)
@@ -337,7 +335,7 @@ func (h *Handler) postZonefile(w http.ResponseWriter, r *http.Request) {
 		internal(w, err)
 		return
 	}
-	hash := hash160Hex(data)
+	hash := inventory.HashOf(data).String()
 	if len(saved) != 1 || !saved[0] {
 		reason := "not announced on chain"
 		if len(why) == 1 && why[0] != "" {

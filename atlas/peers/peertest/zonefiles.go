@@ -2,14 +2,11 @@ package peertest
 
 import (
 	"bytes"
-	"crypto/sha256"
 	"os"
 	"testing"
 
 	"github.com/atlasd/atlasd/atlas/inventory"
 	"github.com/atlasd/atlasd/internal/shareddata"
-	//lint:ignore SA1019 zonefile hashes are RIPEMD160(SHA256(x)) by protocol
-	"golang.org/x/crypto/ripemd160"
 )
 
 // Zonefile is one entry of a shared zonefile export.
@@ -24,14 +21,7 @@ type Zonefile struct {
 }
 
 // Hash160 is RIPEMD160(SHA256(data)), the zonefile hash.
-func Hash160(data []byte) inventory.Hash {
-	s := sha256.Sum256(data)
-	r := ripemd160.New()
-	r.Write(s[:])
-	var h inventory.Hash
-	copy(h[:], r.Sum(nil))
-	return h
-}
+func Hash160(data []byte) inventory.Hash { return inventory.HashOf(data) }
 
 // Zonefiles reads ../shared/data/zonefiles/<name> in file order: pairs of
 // lines, the hash then the text with newlines written as backslash-n.

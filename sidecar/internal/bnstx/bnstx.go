@@ -10,14 +10,13 @@
 package bnstx
 
 import (
-	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 
 	"github.com/btcsuite/btcd/btcutil"
-	"golang.org/x/crypto/ripemd160" //nolint:staticcheck // Bitcoin's HASH160 is defined on RIPEMD-160.
 
+	"github.com/atlasd/atlasd/atlas/inventory"
 	"github.com/atlasd/atlasd/sidecar/internal/regtest"
 	"github.com/atlasd/atlasd/virtualchain/nameop"
 )
@@ -181,8 +180,6 @@ func (b *Builder) NameRevoke(owner *regtest.Key, name string) *regtest.TxBuilder
 
 // Hash160 is RIPEMD160(SHA256(b)), the zonefile hash.
 func Hash160(b []byte) []byte {
-	s := sha256.Sum256(b)
-	r := ripemd160.New()
-	r.Write(s[:])
-	return r.Sum(nil)
+	h := inventory.HashOf(b)
+	return h[:]
 }
