@@ -33,26 +33,6 @@ type fetched struct {
 	err     error
 }
 
-// candidate is a transaction whose OP_RETURN carries the BNS magic.
-type candidate struct {
-	vtx int
-	tx  *wire.MsgTx
-}
-
-// decodeBlock reads the header and the BNS candidates of a raw block,
-// decoding only the transactions that may carry a BNS payload.
-func decodeBlock(raw []byte, net nameop.Network) (wire.BlockHeader, []candidate, error) {
-	blk, err := blockscan.Scan(raw, net)
-	if err != nil {
-		return wire.BlockHeader{}, nil, err
-	}
-	out := make([]candidate, len(blk.Candidates))
-	for i, c := range blk.Candidates {
-		out[i] = candidate{vtx: c.VtxIndex, tx: c.Tx}
-	}
-	return blk.Header, out, nil
-}
-
 // fetchBlock reads the block at height from the node and extracts its BNS
 // transactions with their funding outputs.
 func (f *Follower) fetchBlock(ctx context.Context, height int64) fetched {
@@ -67,22 +47,24 @@ func (f *Follower) fetchBlock(ctx context.Context, height int64) fetched {
 		return r
 	}
 	r.size = len(raw)
-	hdr, cands, err := decodeBlock(raw, f.cfg.Network)
+	// Only transactions that may carry a BNS payload are decoded.
+	blk, err := blockscan.Scan(raw, f.cfg.Network)
 	if err != nil {
 		r.err = fmt.Errorf("follow: block %d (%s): decode: %w", height, r.hash, err)
 		return r
 	}
-	if got := hdr.BlockHash(); got != r.hash {
-		r.err = fmt.Errorf("follow: block %d: node sent %s for %s", height, got, r.hash)
+	if blk.Hash != r.hash {
+		r.err = fmt.Errorf("follow: block %d: node sent %s for %s", height, blk.Hash, r.hash)
 		return r
 	}
-	r.prev = hdr.PrevBlock
+	r.prev = blk.Header.PrevBlock
+	cands := blk.Candidates
 	if len(cands) == 0 {
 		return r
 	}
 	src := &prevoutSource{ctx: ctx, node: f.node, mode: f.cfg.Prevouts, block: r.hash, cands: cands}
 	for _, c := range cands {
-		t, err := nameop.Extract(c.tx, c.vtx, f.cfg.Network, src)
+		t, err := nameop.Extract(c.Tx, c.VtxIndex, f.cfg.Network, src)
 		var rej *nameop.RejectError
 		switch {
 		case errors.As(err, &rej):
@@ -105,7 +87,7 @@ type prevoutSource struct {
 	node  Node
 	mode  bitcoind.PrevoutMode
 	block chainhash.Hash
-	cands []candidate
+	cands []blockscan.Candidate
 
 	v3  map[wire.OutPoint]bitcoind.Prevout
 	txs map[chainhash.Hash][]*wire.TxOut
@@ -116,7 +98,7 @@ func (p *prevoutSource) Prevout(op wire.OutPoint) ([]byte, int64, bool, error) {
 		if p.v3 == nil {
 			want := make(map[chainhash.Hash]bool, len(p.cands))
 			for _, c := range p.cands {
-				want[c.tx.TxHash()] = true
+				want[c.Tx.TxHash()] = true
 			}
 			m, err := p.node.BlockPrevouts(p.ctx, p.block, want)
 			if err != nil {
