@@ -18,7 +18,7 @@ FUZZTIME ?= 10m
 
 GOTESTFLAGS ?= -count=1 -timeout 20m
 
-.PHONY: all build test run scenarios bench fuzz lint tools btcd clean
+.PHONY: all build test run scenarios bench fuzz soak lint tools btcd clean
 
 all: build
 
@@ -53,6 +53,11 @@ bench: build
 # Runs every fuzz target for FUZZTIME each. Seed corpora already run in `make test`.
 fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)
+
+# Crash, reorg, outage and plugin-fault scenarios (tests tagged "soak"),
+# then a summary table. Hours, not minutes; never part of `make test`.
+soak: tools build
+	./scripts/soak.sh
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)
