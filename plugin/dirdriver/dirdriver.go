@@ -125,7 +125,7 @@ func (d *Driver) Put(ctx context.Context, req driver.PutRequest) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("dirdriver: put %s: %w", req.Key, err)
 	}
-	final := blobPath(root, req.Key)
+	final := BlobPath(root, req.Key)
 	info, err := os.Lstat(final)
 	switch {
 	case err == nil && info.Mode().IsRegular() && info.Size() == int64(len(req.Data)):
@@ -154,7 +154,7 @@ func (d *Driver) Get(ctx context.Context, req driver.GetRequest) (driver.GetResp
 	if err := ctx.Err(); err != nil {
 		return driver.GetResponse{}, fmt.Errorf("dirdriver: get %s: %w", req.Key, err)
 	}
-	f, err := os.Open(blobPath(root, req.Key))
+	f, err := os.Open(BlobPath(root, req.Key))
 	if err != nil {
 		return driver.GetResponse{}, fmt.Errorf("dirdriver: get %s: %w", req.Key, notFound(err))
 	}
@@ -183,7 +183,7 @@ func (d *Driver) Stat(ctx context.Context, req driver.StatRequest) (driver.StatR
 	if err := ctx.Err(); err != nil {
 		return driver.StatResponse{}, fmt.Errorf("dirdriver: stat %s: %w", req.Key, err)
 	}
-	info, err := os.Stat(blobPath(root, req.Key))
+	info, err := os.Stat(BlobPath(root, req.Key))
 	if err != nil {
 		return driver.StatResponse{}, fmt.Errorf("dirdriver: stat %s: %w", req.Key, notFound(err))
 	}

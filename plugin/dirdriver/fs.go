@@ -8,9 +8,11 @@ import (
 	"path/filepath"
 )
 
-// blobPath is v1's layout: two levels of two-hex-digit shards, then the key.
-// The key has been validated, so it is at least four hex digits long.
-func blobPath(root, key string) string {
+// BlobPath returns where a driver rooted at root keeps key's blob: v1's
+// layout, two levels of two-hex-digit shards, then the key. key must pass
+// driver.ValidateKey (so it has at least four hex digits). It is exported
+// for tools and tests that look at a store from outside the driver.
+func BlobPath(root, key string) string {
 	return filepath.Join(root, key[0:2], key[2:4], key+fileSuffix)
 }
 
