@@ -78,7 +78,10 @@ func New(chain Chain, atlas Atlas, info Info) *Handler {
 	h.mux.HandleFunc("GET /v1/atlas/peers", h.getPeers)
 	h.mux.HandleFunc("GET /v1/atlas/inventory", h.getInventory)
 	h.mux.HandleFunc("POST /v1/zonefile", h.postZonefile)
-	h.mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
+	// Every path, not only /v1/..., so that no request gets the router's
+	// plain-text 404; routes mounted later on Mux are more specific and
+	// still win.
+	h.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
 	})
 	return h
@@ -299,8 +302,14 @@ func (h *Handler) postZonefile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 2*MaxZonefile))
-	if err != nil {
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
 		fail(w, http.StatusRequestEntityTooLarge, "request body over 80 KiB")
+		return
+	case err != nil:
+		// A client that hung up or sent a broken chunked body.
+		fail(w, http.StatusBadRequest, "reading the request body: "+err.Error())
 		return
 	}
 	data := body

@@ -1,0 +1,127 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/atlasd/atlasd/sidecar/api"
+)
+
+// TestPostZonefile posts real zonefiles in each shape the endpoint takes,
+// and refusals of each kind, in order against one peer: a zonefile stored
+// by an earlier row is held for the later ones.
+func TestPostZonefile(t *testing.T) {
+	e := newEnv(t)
+	jsonOf := func(k, v string) []byte { b, _ := json.Marshal(map[string]string{k: v}); return b }
+	z3, h3 := e.zonefile(3)
+	z4, h4 := e.zonefile(4)
+	z5, h5 := e.zonefile(5)
+	z7, h7 := e.zonefile(announcedCount - 1)
+	held, heldHash := e.zonefile(0)
+	unannounced, _ := e.zonefile(announcedCount)
+	tests := []struct {
+		name, ctype string
+		body        []byte
+		code        int
+		hash        string // the zonefile_hash of a 200
+		stored      []byte
+	}{
+		{"raw", "", z3, 200, h3, z3},
+		{"raw as text/plain", "text/plain; charset=utf-8", z3, 200, h3, z3},
+		{"JSON text", "application/json", jsonOf("zonefile", string(z4)), 200, h4, z4},
+		{"JSON base64", "application/json; charset=utf-8", jsonOf("zonefile_b64", base64.StdEncoding.EncodeToString(z5)), 200, h5, z5},
+		{"the name's current zonefile", "", z7, 200, h7, z7},
+		{"already held", "", held, 200, heldHash, held},
+		{"unannounced", "", unannounced, 400, "", nil},
+		{"JSON without a zonefile", "application/json", []byte(`{"zonefile_hash": "` + h3 + `"}`), 400, "", nil},
+		{"JSON null zonefile", "application/json", []byte(`{"zonefile": null}`), 400, "", nil},
+		{"broken JSON", "application/json", append([]byte(`{"zonefile": "`), z3...), 400, "", nil},
+		{"JSON array", "application/json", []byte(`["x"]`), 400, "", nil},
+		{"bad base64", "application/json", []byte(`{"zonefile_b64": "!!!"}`), 400, "", nil},
+		{"JSON as raw bytes", "text/plain", jsonOf("zonefile", string(z3)), 400, "", nil},
+		{"empty", "", nil, 400, "", nil},
+		{"empty JSON text", "application/json", []byte(`{"zonefile": ""}`), 400, "", nil},
+		{"zonefile over 40 KiB", "", bytes.Repeat([]byte{'x'}, api.MaxZonefile+1), 400, "", nil},
+		{"body over 80 KiB", "", bytes.Repeat([]byte{'x'}, 2*api.MaxZonefile+1), 413, "", nil},
+		{"JSON body over 80 KiB", "application/json", jsonOf("zonefile", strings.Repeat("x", 2*api.MaxZonefile)), 413, "", nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r, ok := rawRequest(http.MethodPost, "/v1/zonefile", tc.ctype, tc.body)
+			if !ok {
+				t.Fatal("not a request")
+			}
+			rec := serve(e.h, r)
+			if rec.Code != tc.code {
+				t.Fatalf("HTTP %d %s, want %d", rec.Code, rec.Body.Bytes(), tc.code)
+			}
+			checkReply(t, r, rec, false)
+			if tc.code != http.StatusOK {
+				return
+			}
+			var reply struct {
+				Status bool   `json:"status"`
+				Hash   string `json:"zonefile_hash"`
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &reply); err != nil || !reply.Status || reply.Hash != tc.hash {
+				t.Fatalf("reply %s (%v), want hash %s", rec.Body.Bytes(), err, tc.hash)
+			}
+			checkHeld(t, e, reply.Hash, tc.stored)
+		})
+	}
+	// The name's value hash is zonefile 7's, stored above.
+	rec := get(t, e.h, "/v1/names/"+e.f.Name+"/zonefile")
+	if rec.Code != http.StatusOK || !bytes.Equal(rec.Body.Bytes(), z7) {
+		t.Fatalf("%s's zonefile: HTTP %d, %d bytes", e.f.Name, rec.Code, rec.Body.Len())
+	}
+	rec = serve(e.off, httptest.NewRequest(http.MethodPost, "/v1/zonefile", bytes.NewReader(z3)))
+	if rec.Code != http.StatusServiceUnavailable {
+		t.Fatalf("POST without Atlas: HTTP %d", rec.Code)
+	}
+}
+
+// brokenBody is a request body whose client went away part-way.
+type brokenBody struct{ sent io.Reader }
+
+func (b *brokenBody) Read(p []byte) (int, error) {
+	if n, _ := b.sent.Read(p); n > 0 {
+		return n, nil
+	}
+	return 0, io.ErrUnexpectedEOF
+}
+
+// TestPostBodyReadError is the regression test for a body that fails to
+// read for any reason other than its size: it was answered 413 "request
+// body over 80 KiB" whatever its length.
+func TestPostBodyReadError(t *testing.T) {
+	e := newEnv(t)
+	z3, _ := e.zonefile(3)
+	tests := []struct {
+		name string
+		body io.Reader
+		code int
+	}{
+		{"cut short", &brokenBody{bytes.NewReader(z3[:100])}, http.StatusBadRequest},
+		{"cut at once", &brokenBody{bytes.NewReader(nil)}, http.StatusBadRequest},
+		{"cut after the limit", &brokenBody{bytes.NewReader(make([]byte, 2*api.MaxZonefile+1))}, http.StatusRequestEntityTooLarge},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/v1/zonefile", tc.body)
+			rec := serve(e.h, r)
+			if rec.Code != tc.code {
+				t.Fatalf("HTTP %d %s, want %d", rec.Code, rec.Body.Bytes(), tc.code)
+			}
+			checkError(t, r, rec)
+			if _, ok, _ := (atlasView{e.svc}).Zonefile(e.f.Zonefiles[3].Hash.String()); ok {
+				t.Fatal("a cut-off body stored its zonefile")
+			}
+		})
+	}
+}
