@@ -10,6 +10,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -282,7 +283,16 @@ func (h *Handler) getPeers(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusServiceUnavailable, "the Atlas peer is disabled")
 		return
 	}
-	reply(w, http.StatusOK, map[string]any{"peers": h.atlas.Peers()})
+	reply(w, http.StatusOK, map[string]any{"peers": listOrEmpty(h.atlas.Peers())})
+}
+
+// listOrEmpty turns a nil list into an empty one, so that an empty peer
+// table is [] and not null to clients that iterate over it.
+func listOrEmpty(v any) any {
+	if rv := reflect.ValueOf(v); !rv.IsValid() || (rv.Kind() == reflect.Slice && rv.IsNil()) {
+		return []any{}
+	}
+	return v
 }
 
 func (h *Handler) getInventory(w http.ResponseWriter, r *http.Request) {

@@ -196,3 +196,27 @@ func TestMountedRoutesStillWin(t *testing.T) {
 		t.Fatalf("/healthz: HTTP %d %q", rec.Code, rec.Body.Bytes())
 	}
 }
+
+// TestEmptyPeerTable is the regression test for a peer table with no
+// members, which was listed as "peers": null.
+func TestEmptyPeerTable(t *testing.T) {
+	tests := []struct {
+		seeds []string
+		want  int
+	}{
+		{nil, 0},
+		{[]string{"192.0.2.1:6264", "192.0.2.2:6264"}, 2},
+	}
+	for _, tc := range tests {
+		t.Run(strconv.Itoa(len(tc.seeds)), func(t *testing.T) {
+			e := newEnvSeeds(t, tc.seeds)
+			rec := get(t, e.h, "/v1/atlas/peers")
+			var reply struct {
+				Peers *[]any `json:"peers"`
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &reply); err != nil || reply.Peers == nil || len(*reply.Peers) != tc.want {
+				t.Fatalf("HTTP %d %s, want %d peers", rec.Code, rec.Body.Bytes(), tc.want)
+			}
+		})
+	}
+}

@@ -45,6 +45,13 @@ const (
 
 func newEnv(tb testing.TB) *env {
 	tb.Helper()
+	return newEnvSeeds(tb, []string{"192.0.2.1:6264"})
+}
+
+// newEnvSeeds is newEnv with the Atlas peer's seeds, which are the only
+// members of its peer table.
+func newEnvSeeds(tb testing.TB, seeds []string) *env {
+	tb.Helper()
 	f := chainfixture.New(tb, chainfixture.Options{})
 	if len(f.Zonefiles) <= announcedCount+2 {
 		tb.Fatalf("fixture has only %d zonefiles", len(f.Zonefiles))
@@ -54,9 +61,9 @@ func newEnv(tb testing.TB) *env {
 	ctx := context.Background()
 	svc, err := service.Open(ctx, f.Chain, filepath.Join(tb.TempDir(), "atlas"), service.Config{
 		Listen: "127.0.0.1:0",
-		// A seed is a member at once, so the peer table is not empty;
-		// nothing is dialled because the service never runs.
-		Seeds:      []string{"192.0.2.1:6264"},
+		// Seeds are members at once; nothing is dialled because the
+		// service never runs.
+		Seeds:      seeds,
 		Testnet:    true,
 		FirstBlock: f.First,
 		Logger:     zerolog.Nop(),
