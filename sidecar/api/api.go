@@ -91,7 +91,16 @@ func New(chain Chain, atlas Atlas, info Info) *Handler {
 // Mux is the router, for mounting more endpoints beside the API.
 func (h *Handler) Mux() *http.ServeMux { return h.mux }
 
-func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+// ServeHTTP routes r. A request for "*" (other than OPTIONS, which the
+// server answers itself) is refused here because the router would answer it
+// with an empty, non-JSON 400.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.RequestURI == "*" {
+		fail(w, http.StatusBadRequest, "no such endpoint: "+r.Method+" *")
+		return
+	}
+	h.mux.ServeHTTP(w, r)
+}
 
 func reply(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")

@@ -186,6 +186,28 @@ func TestUnroutedIsJSON(t *testing.T) {
 	}
 }
 
+// TestAsteriskTarget is the regression test for FuzzRoutes' second finding
+// (testdata/fuzz/FuzzRoutes/78e8887e1e21caa0): a request for "*" with any
+// method but OPTIONS got the router's empty 400, not a JSON error.
+func TestAsteriskTarget(t *testing.T) {
+	e := newEnv(t)
+	for _, method := range []string{"GET", "POST", "HEAD", "DELETE", "0"} {
+		t.Run(method, func(t *testing.T) {
+			r, ok := rawRequest(method, "*", "", nil)
+			if !ok {
+				t.Fatal("not a request")
+			}
+			for _, h := range []http.Handler{e.h, e.off} {
+				rec := serve(h, r)
+				if rec.Code != http.StatusBadRequest {
+					t.Fatalf("HTTP %d %q, want 400", rec.Code, rec.Body.Bytes())
+				}
+				checkError(t, r, rec)
+			}
+		})
+	}
+}
+
 // TestMountedRoutesStillWin checks that the catch-all does not shadow the
 // endpoints the daemon mounts beside the API.
 func TestMountedRoutesStillWin(t *testing.T) {
