@@ -19,7 +19,9 @@
 //     equals the node's, roll back to it, and count a reorg of that depth.
 //     A node that is still in initial block download, or whose shorter
 //     chain is a prefix of ours deeper than the undo window, is waiting to
-//     catch up rather than reorganising, so nothing is undone then.
+//     catch up rather than reorganising, so nothing is undone then. A node
+//     below the first BNS block (reindexing, or reloading its blocks after
+//     a restart) holds none of ours, so its chain counts as such a prefix.
 //  3. Fetch and apply the blocks above our tip. Each block must name our
 //     tip as its parent; if it does not, the node reorganised while we
 //     fetched, and the step starts over from 1.

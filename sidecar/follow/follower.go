@@ -253,13 +253,15 @@ func (f *Follower) checkFork(ctx context.Context, ci *bitcoind.ChainInfo, nodeTi
 	if err != nil {
 		return false, err
 	}
-	depth := ourH - fork
-	if ci.Blocks < ourH && fork == ci.Blocks {
+	// A node below our first block holds none of our blocks, so nothing
+	// disagrees with them: its chain counts as a prefix of ours, as it is
+	// during a reindex or a restart that reloads blocks from the start.
+	if ci.Blocks < ourH && (fork == ci.Blocks || ci.Blocks < int64(f.cfg.FirstBlock)) {
 		// The node's whole chain is a prefix of ours: it is catching up
 		// (reindex, restart, initial download) or it invalidated our top
 		// blocks. Only the second is a reorg, and it cannot be deeper than
 		// the undo window without an operator doing it on purpose.
-		if ci.IBD || uint64(depth) > f.cfg.UndoWindow {
+		if depth := ourH - ci.Blocks; ci.IBD || uint64(depth) > f.cfg.UndoWindow {
 			f.log.Warn().Int64("node_height", ci.Blocks).Int64("our_height", ourH).Bool("node_ibd", ci.IBD).
 				Msg("node is behind us on the same chain; waiting for it to catch up")
 			return true, nil
