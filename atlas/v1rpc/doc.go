@@ -19,6 +19,16 @@
 // ours. Transport limits (512 KiB bodies, identity encoding only) are
 // atlas/xmlrpc's; the 1,000-request overload reply is here.
 //
+// v1 had no per-client limit; this server adds one (Limits), because one
+// get_zonefiles call can ask for megabytes. Each client address (an IP, or
+// an IPv6 /64) has a token bucket charged with what its calls cost in
+// bytes in and out plus a fixed amount per call; an address whose bucket
+// is empty is answered, after a short delay, with an error object in the
+// shape of v1's "overloaded" reply, which v1's client treats as a failed
+// call. Server.Listener caps the open connections, in all and per address.
+// The table of addresses is bounded: idle addresses are forgotten least
+// recently seen first. Stats counts the refusals.
+//
 // The server reads the node (atlas/node.Core) for inventory, zonefiles and
 // chain facts, and a Peers table for the peer exchange; it keeps per-method
 // request, error and byte counters in Stats for the daemon to export.

@@ -135,7 +135,7 @@ func (e *env) open(t testing.TB, tune func(*v1rpc.Config)) {
 		t.Fatal(err)
 	}
 	hs := &http.Server{Handler: e.srv, ReadHeaderTimeout: 10 * time.Second}
-	go func() { _ = hs.Serve(ln) }()
+	go func() { _ = hs.Serve(e.srv.Listener(ln)) }()
 	t.Cleanup(func() { _ = hs.Close() })
 	e.url = "http://" + ln.Addr().String()
 }

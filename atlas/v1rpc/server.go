@@ -71,10 +71,14 @@ type Config struct {
 	Indexing func() bool
 	// MaxInFlight bounds concurrent requests.
 	MaxInFlight int
+	// Limits bound each client address and the connections; zero fields
+	// take their defaults.
+	Limits Limits
 	// XMLRPC tunes the transport; its zero value gives v1's limits. Its
 	// NotFound hook is set by New.
 	XMLRPC xmlrpc.ServerConfig
-	// Now returns the current time; nil means time.Now.
+	// Now returns the current time, for staleness and the rate limit's
+	// buckets; nil means time.Now.
 	Now func() time.Time
 	// Logger receives per-request debug lines.
 	Logger zerolog.Logger
@@ -88,6 +92,9 @@ type Server struct {
 	rpc      *xmlrpc.Server
 	stats    Stats
 	inFlight atomic.Int64
+	limits   *limiter
+	// The canned replies the listener writes to refused connections.
+	overloadedRaw, rateLimitedRaw []byte
 }
 
 // handler is one method's body: it gets parameters whose number has been
@@ -114,7 +121,18 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, core: cfg.Core}
+	lim, err := cfg.Limits.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	cfg.Limits = lim
+	s := &Server{cfg: cfg, core: cfg.Core, limits: newLimiter(lim, cfg.Now)}
+	if s.overloadedRaw, err = cannedHTTP(overloadedReply); err != nil {
+		return nil, err
+	}
+	if s.rateLimitedRaw, err = cannedHTTP(rateLimitedReply); err != nil {
+		return nil, err
+	}
 	xc := cfg.XMLRPC
 	xc.NotFound = s.notFound
 	s.rpc = xmlrpc.NewServer(xc)
@@ -150,35 +168,102 @@ func New(cfg Config) (*Server, error) {
 // Stats returns the server's counters.
 func (s *Server) Stats() *Stats { return &s.stats }
 
-// ServeHTTP implements http.Handler.
+// ServeHTTP implements http.Handler. The caller's address must have
+// tokens left; the call's cost is taken when it is done.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	a, wait := s.limits.begin(addrKey(r.RemoteAddr))
+	if a == nil {
+		s.stats.RateLimited.Add(1)
+		s.rateLimited(w, r, wait)
+		return
+	}
+	cost := &callCost{}
+	defer func() { s.limits.end(a, s.cfg.Limits.CallCost+cost.n.Load()) }()
 	if s.inFlight.Add(1) > int64(s.cfg.MaxInFlight) {
 		s.inFlight.Add(-1)
 		s.stats.Overloaded.Add(1)
-		s.overloaded(w)
+		s.cannedReply(w, overloadedReply, true)
 		return
 	}
 	defer s.inFlight.Add(-1)
-	s.rpc.ServeHTTP(w, r)
+	r.Body = countingBody{r.Body, cost}
+	s.rpc.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), costKey{}, cost)))
 }
 
-// overloaded sends v1's canned reply for a server with too many requests.
-// v1 wrote it raw and got its Content-Length wrong (it counted only the
-// JSON); this one is well-formed, and the connection is closed as v1 did.
-func (s *Server) overloaded(w http.ResponseWriter) {
-	body, _ := appendJSON(nil, obj{{"status", false}, {"indexing", false}, {"lastblock", -1},
-		{"error", "overloaded"}, {"http_status", 429}})
-	reply, err := xmlrpc.AppendResponse(nil, xmlrpc.String(string(body)))
+// rateLimited answers a refused call after holding it for the time its
+// address's bucket needs to refill by one call (at most maxRefusalDelay),
+// so that a flooder on a few connections gets a few refusals a second
+// instead of as many as it can read. The connection stays open: an honest
+// client that met the limit once need not reconnect.
+func (s *Server) rateLimited(w http.ResponseWriter, r *http.Request, wait time.Duration) {
+	if wait = min(wait, maxRefusalDelay); wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			return
+		}
+	}
+	s.cannedReply(w, rateLimitedReply, false)
+}
+
+// overloadedReply is v1's refusal for a server with too many requests.
+// rateLimitedReply has the same shape for one address over its limit: it
+// is an error object with an http_status, which v1's client validates as an
+// error (json_validate_error) and its Atlas code treats as a failed call,
+// lowering the peer's health and not asking it for those zonefiles again
+// until its inventory is next read, as it treats "overloaded".
+var (
+	overloadedReply = obj{{"status", false}, {"indexing", false}, {"lastblock", -1},
+		{"error", "overloaded"}, {"http_status", 429}}
+	rateLimitedReply = obj{{"status", false}, {"indexing", false}, {"lastblock", -1},
+		{"error", "rate limited"}, {"http_status", 429}}
+)
+
+// cannedReply sends one of the canned replies. v1 wrote "overloaded" raw
+// and got its Content-Length wrong (it counted only the JSON); this one is
+// well-formed. closeConn closes the connection afterwards, as v1 did.
+func (s *Server) cannedReply(w http.ResponseWriter, reply obj, closeConn bool) {
+	body, err := cannedXML(reply)
 	if err != nil {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		return
 	}
 	w.Header().Set("Content-Type", "text/xml")
-	w.Header().Set("Content-Length", strconv.Itoa(len(reply)))
-	w.Header().Set("Connection", "close")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	if closeConn {
+		w.Header().Set("Connection", "close")
+	}
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(reply)
+	_, _ = w.Write(body)
 }
+
+// cannedXML is reply as the XML-RPC response v1 sent it in.
+func cannedXML(reply obj) ([]byte, error) {
+	body, err := appendJSON(nil, reply)
+	if err != nil {
+		return nil, err
+	}
+	return xmlrpc.AppendResponse(nil, xmlrpc.String(string(body)))
+}
+
+// cannedHTTP is reply as a whole HTTP/1.0 response, for a connection
+// refused before a request was read.
+func cannedHTTP(reply obj) ([]byte, error) {
+	body, err := cannedXML(reply)
+	if err != nil {
+		return nil, err
+	}
+	head := fmt.Sprintf("HTTP/1.0 200 OK\r\nContent-Type: text/xml\r\nContent-Length: %d\r\nConnection: close\r\n\r\n", len(body))
+	return append([]byte(head), body...), nil
+}
+
+// Tracked returns how many client addresses the rate limiter remembers.
+func (s *Server) Tracked() int { return s.limits.tracked() }
+
+// OpenConns returns how many connections of wrapped listeners are open.
+func (s *Server) OpenConns() int { return s.limits.openConns() }
 
 // wrap turns a handler into an XML-RPC method doing what v1's dispatcher
 // did around every call: log formatting (which failed on non-ASCII string
@@ -192,7 +277,7 @@ func (s *Server) wrap(name string, params int, st *MethodStats, fn handler) xmlr
 			// failing) gets the same shape instead of a dropped connection.
 			if p := recover(); p != nil {
 				s.cfg.Logger.Error().Str("method", name).Interface("panic", p).Msg("rpc method panicked")
-				result, err = s.finish(name, st, exception(fmt.Sprintf("Exception: %v", p))), nil
+				result, err = s.finish(ctx, name, st, exception(fmt.Sprintf("Exception: %v", p))), nil
 			}
 		}()
 		var reply obj
@@ -203,12 +288,12 @@ func (s *Server) wrap(name string, params int, st *MethodStats, fn handler) xmlr
 		} else {
 			reply = fn(ctx, args)
 		}
-		return s.finish(name, st, reply), nil
+		return s.finish(ctx, name, st, reply), nil
 	}
 }
 
 // notFound answers a method v1 did not have.
-func (s *Server) notFound(_ context.Context, method string, args []xmlrpc.Value) (xmlrpc.Value, error) {
+func (s *Server) notFound(ctx context.Context, method string, args []xmlrpc.Value) (xmlrpc.Value, error) {
 	st := &s.stats.Unknown
 	st.Requests.Add(1)
 	reply, bad := nonASCIIParam(args)
@@ -219,11 +304,11 @@ func (s *Server) notFound(_ context.Context, method string, args []xmlrpc.Value)
 			reply = unknownMethod(method)
 		}
 	}
-	return s.finish(method, st, reply), nil
+	return s.finish(ctx, method, st, reply), nil
 }
 
-// finish encodes a reply and counts it.
-func (s *Server) finish(name string, st *MethodStats, reply obj) xmlrpc.Value {
+// finish encodes a reply, counts it and adds it to the call's cost.
+func (s *Server) finish(ctx context.Context, name string, st *MethodStats, reply obj) xmlrpc.Value {
 	out, err := appendJSON(nil, reply)
 	if err != nil {
 		// A reply this package built but cannot encode is a bug here; the
@@ -235,6 +320,9 @@ func (s *Server) finish(name string, st *MethodStats, reply obj) xmlrpc.Value {
 		st.Errors.Add(1)
 	}
 	st.Bytes.Add(uint64(len(out)))
+	if c, ok := ctx.Value(costKey{}).(*callCost); ok {
+		c.n.Add(int64(len(out)))
+	}
 	s.cfg.Logger.Debug().Str("method", name).Int("bytes", len(out)).Bool("error", isErrorReply(reply)).Msg("rpc")
 	return xmlrpc.String(string(out))
 }

@@ -35,8 +35,15 @@ type Stats struct {
 	// ZonefilesStored counts zonefiles put_zonefiles newly stored.
 	ZonefilesStored atomic.Uint64
 	// Overloaded counts requests refused because MaxInFlight requests were
-	// already being served.
+	// already being served, and connections refused because MaxConns were
+	// open.
 	Overloaded atomic.Uint64
+	// RateLimited counts calls refused because their address had used its
+	// rate limit's tokens.
+	RateLimited atomic.Uint64
+	// ConnsRefused counts connections refused because their address held
+	// MaxConnsPerAddr already.
+	ConnsRefused atomic.Uint64
 }
 
 // Each calls fn with every method's wire name and counters, "" for Unknown.
