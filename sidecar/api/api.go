@@ -52,9 +52,14 @@ type Info struct {
 	NodeTip func() int64
 }
 
-// MaxZonefile is v1's zonefile size limit; POST bodies may be a little
-// larger for the JSON and base64 around it.
+// MaxZonefile is v1's zonefile size limit.
 const MaxZonefile = 40960
+
+// MaxBody bounds a POST body. It is the JSON text form of the largest
+// zonefile with every byte escaped as \u00XX, plus room for whitespace,
+// so that any zonefile v1 would accept can be posted in any shape; v1
+// itself read JSON bodies of up to 1 MiB.
+const MaxBody = 6*MaxZonefile + 1024
 
 // Handler serves the API.
 type Handler struct {
@@ -320,11 +325,11 @@ func (h *Handler) postZonefile(w http.ResponseWriter, r *http.Request) {
 		fail(w, http.StatusServiceUnavailable, "the Atlas peer is disabled")
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 2*MaxZonefile))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
-		fail(w, http.StatusRequestEntityTooLarge, "request body over 80 KiB")
+		fail(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body over %d bytes", MaxBody))
 		return
 	case err != nil:
 		// A client that hung up or sent a broken chunked body.

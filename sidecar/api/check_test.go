@@ -19,8 +19,8 @@ import (
 const maxReply = 256 << 10
 
 // maxAlloc bounds what one request may allocate. The body limit allows
-// 80 KiB and the largest reply is far smaller, so a parameter that sized a
-// buffer or a page would show as many times this.
+// 241 KiB and the largest reply is far smaller, so a parameter that sized
+// a buffer or a page would show as many times this.
 const maxAlloc = 8 << 20
 
 // serveMeasured serves r and reports the bytes allocated meanwhile (by the

@@ -152,7 +152,7 @@ const (
 // and checks the outcome against what the chain announced: a zonefile of 1
 // to 40,960 bytes whose hash has a slot is stored (200, its hash), readable
 // afterwards byte for byte, and served for the name whose value hash it is;
-// anything else is a JSON 4xx, and a body over the 80 KiB limit is 413.
+// anything else is a JSON 4xx, and a body over api.MaxBody is 413.
 //
 // The low two bits of mode pick the shape; with bit 2 set the body is
 // replaced by fixture zonefile mode>>3 (held, announced or not), so that the
@@ -182,7 +182,7 @@ func FuzzPostZonefile(f *testing.F) {
 		{[]byte(`[{"zonefile":"x"}]`), "", postJSON},
 		{[]byte(`{"zonefile":"\ud800"}`), ";;", postJSON},
 		{bytes.Repeat([]byte{'x'}, api.MaxZonefile+1), "", postRaw},
-		{bytes.Repeat([]byte{'x'}, 2*api.MaxZonefile+1), "", postRaw},
+		{bytes.Repeat([]byte{'x'}, api.MaxBody+1), "", postRaw},
 		{bytes.Repeat([]byte{'x'}, api.MaxZonefile), "", postB64},
 		{nil, "", postRaw},
 		{[]byte("\xff\xfe"), "", postText},
@@ -239,7 +239,7 @@ func FuzzPostZonefile(f *testing.F) {
 			checkHeld(t, e, reply.Hash, nil)
 		}
 		switch {
-		case len(req) > 2*api.MaxZonefile:
+		case len(req) > api.MaxBody:
 			if rec.Code != http.StatusRequestEntityTooLarge {
 				t.Fatalf("%d-byte body: HTTP %d, want 413", len(req), rec.Code)
 			}

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/atlasd/atlasd/atlas/inventory"
 	"github.com/atlasd/atlasd/sidecar/api"
 )
 
@@ -48,8 +50,11 @@ func TestPostZonefile(t *testing.T) {
 		{"empty", "", nil, 400, "", nil},
 		{"empty JSON text", "application/json", []byte(`{"zonefile": ""}`), 400, "", nil},
 		{"zonefile over 40 KiB", "", bytes.Repeat([]byte{'x'}, api.MaxZonefile+1), 400, "", nil},
-		{"body over 80 KiB", "", bytes.Repeat([]byte{'x'}, 2*api.MaxZonefile+1), 413, "", nil},
-		{"JSON body over 80 KiB", "application/json", jsonOf("zonefile", strings.Repeat("x", 2*api.MaxZonefile)), 413, "", nil},
+		{"JSON zonefile over 40 KiB", "application/json", jsonOf("zonefile", strings.Repeat("x", api.MaxZonefile+1)), 400, "", nil},
+		{"body of 80 KiB", "", bytes.Repeat([]byte{'x'}, 2*api.MaxZonefile+1), 400, "", nil},
+		{"body at the limit", "", bytes.Repeat([]byte{'x'}, api.MaxBody), 400, "", nil},
+		{"body over the limit", "", bytes.Repeat([]byte{'x'}, api.MaxBody+1), 413, "", nil},
+		{"JSON body over the limit", "application/json", jsonOf("zonefile", strings.Repeat("x", api.MaxBody)), 413, "", nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -109,7 +114,7 @@ func TestPostBodyReadError(t *testing.T) {
 	}{
 		{"cut short", &brokenBody{bytes.NewReader(z3[:100])}, http.StatusBadRequest},
 		{"cut at once", &brokenBody{bytes.NewReader(nil)}, http.StatusBadRequest},
-		{"cut after the limit", &brokenBody{bytes.NewReader(make([]byte, 2*api.MaxZonefile+1))}, http.StatusRequestEntityTooLarge},
+		{"cut after the limit", &brokenBody{bytes.NewReader(make([]byte, api.MaxBody+1))}, http.StatusRequestEntityTooLarge},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -122,6 +127,53 @@ func TestPostBodyReadError(t *testing.T) {
 			if _, ok, _ := (atlasView{e.svc}).Zonefile(e.f.Zonefiles[3].Hash.String()); ok {
 				t.Fatal("a cut-off body stored its zonefile")
 			}
+		})
+	}
+}
+
+// TestPostLargestZonefileAsJSON is the regression test for the body limit,
+// which was 80 KiB for every shape: a zonefile of the full 40,960 bytes
+// written as v1's JSON text escapes to up to six times that (a control
+// byte is \u00XX, and Go's encoder writes <, > and & so too), and such a
+// valid, announced zonefile was refused with 413. v1 read JSON bodies of
+// up to 1 MiB. The zonefiles here are announced by a block of their own.
+func TestPostLargestZonefileAsJSON(t *testing.T) {
+	e := newEnv(t)
+	fill := func(unit string) []byte {
+		return []byte(strings.Repeat(unit, api.MaxZonefile/len(unit)+1)[:api.MaxZonefile])
+	}
+	tests := []struct {
+		name     string
+		zonefile []byte
+	}{
+		{"control bytes", fill("\x01")},
+		{"markup", fill(`<a href="x?a=1&b=2">`)},
+		{"newlines", fill("\n")},
+		{"records", fill("_http._tcp URI 10 1 \"https://example.com/?a=<1>&b=2\"\n")},
+	}
+	var hashes []inventory.Hash
+	for _, tc := range tests {
+		hashes = append(hashes, inventory.HashOf(tc.zonefile))
+	}
+	e.f.ApplyUpdates(t, hashes...)
+	if _, err := e.svc.SyncChain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range hashes {
+		e.announced[h] = true
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			body, err := json.Marshal(map[string]string{"zonefile": string(tc.zonefile)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, _ := rawRequest(http.MethodPost, "/v1/zonefile", "application/json", body)
+			rec := serve(e.h, r)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("%d-byte JSON of a %d-byte zonefile: HTTP %d %s", len(body), len(tc.zonefile), rec.Code, rec.Body.Bytes())
+			}
+			checkHeld(t, e, inventory.HashOf(tc.zonefile).String(), tc.zonefile)
 		})
 	}
 }
