@@ -141,14 +141,14 @@ func bnsHistory(t *testing.T, n *regtest.Node, blocks int) {
 	t.Helper()
 	cp := newChainPlayer(t, n)
 	defer cp.done()
-	ch := cp.launch("killtest00")
+	cp.launch("killtest00")
 	rng := rand.New(rand.NewSource(7))
 	owners := map[string]*regtest.Key{}
 	used := 4
 	for i := 0; used < blocks; i++ {
 		name := "k" + strconv.Itoa(i) + ".killtest00"
 		owners[name] = cp.register(name)
-		ch = cp.mine(0)
+		ch := cp.mine(0)
 		for nm, ok := range owners {
 			if rng.Intn(3) == 0 {
 				cp.send(cp.b.NameUpdate(ok, nm, ch, []byte(nm+strconv.Itoa(i))))
