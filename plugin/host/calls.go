@@ -17,19 +17,36 @@ func (h *Host) call(ctx context.Context, op func(driver.Driver) error) error {
 	if err != nil {
 		return err
 	}
-	err = op(inst.drv)
+	err = h.invoke(ctx, inst, op)
 	if !errors.Is(err, driver.ErrPluginShutdown) {
 		return err
 	}
-	select {
-	case h.suspect <- inst:
-	default: // a report is already pending
-	}
+	report(h.suspect, inst)
 	next, aerr := h.acquire(ctx, inst)
 	if aerr != nil {
 		return fmt.Errorf("%w; no restarted driver to retry on: %w", err, aerr)
 	}
-	return op(next.drv)
+	return h.invoke(ctx, next, op)
+}
+
+// invoke runs op on inst. A call that used up its caller's deadline gets
+// inst probed: a slow plugin answers the probe and is left alone, a hung
+// one does not and is replaced. Without the probe a hung plugin would fail
+// every call by timeout, for good, as its process never exits.
+func (h *Host) invoke(ctx context.Context, inst *instance, op func(driver.Driver) error) error {
+	err := op(inst.drv)
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) && !errors.Is(err, driver.ErrPluginShutdown) {
+		report(h.probe, inst)
+	}
+	return err
+}
+
+// report hands inst to the supervisor without waiting.
+func report(ch chan *instance, inst *instance) {
+	select {
+	case ch <- inst:
+	default: // a report is already pending
+	}
 }
 
 // Describe implements driver.Driver.

@@ -16,6 +16,7 @@ const (
 	DefaultMinBackoff    = 500 * time.Millisecond
 	DefaultMaxBackoff    = time.Minute
 	DefaultCheckInterval = time.Second
+	DefaultProbeTimeout  = 10 * time.Second
 )
 
 // Config describes one plugin driver.
@@ -38,6 +39,10 @@ type Config struct {
 	MinBackoff, MaxBackoff time.Duration
 	// CheckInterval is how often the process is checked for having exited.
 	CheckInterval time.Duration
+	// ProbeTimeout bounds the Describe call sent to a plugin after a call
+	// to it used up its caller's deadline. A plugin that does not answer
+	// it in time is hung: it is killed and restarted.
+	ProbeTimeout time.Duration
 }
 
 // validate returns a cleaned copy with defaults filled in, and the decoded
@@ -70,6 +75,9 @@ func (c Config) validate() (Config, []byte, error) {
 	}
 	if c.CheckInterval <= 0 {
 		c.CheckInterval = DefaultCheckInterval
+	}
+	if c.ProbeTimeout <= 0 {
+		c.ProbeTimeout = DefaultProbeTimeout
 	}
 	return c, sum, nil
 }

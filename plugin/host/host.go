@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -34,6 +36,9 @@ type Host struct {
 	// suspect carries an instance a call found unreachable to the
 	// supervisor, which then replaces it without waiting for the next check.
 	suspect chan *instance
+	// probe carries an instance a call timed out on to the supervisor,
+	// which then checks that it still answers.
+	probe chan *instance
 	// restarts mirrors the restarts metric for Restarts.
 	restarts atomic.Uint64
 
@@ -51,6 +56,9 @@ type instance struct {
 	drv    driver.Driver
 	desc   driver.Description
 	pid    int
+	// proc is the plugin process, for killing it without go-plugin's
+	// help when it does not answer.
+	proc *os.Process
 }
 
 var _ driver.Driver = (*Host)(nil)
@@ -73,6 +81,7 @@ func New(cfg Config, log zerolog.Logger, reg prometheus.Registerer) (*Host, erro
 		metrics:  m,
 		backoff:  backoff{min: cfg.MinBackoff, max: cfg.MaxBackoff},
 		suspect:  make(chan *instance, 1),
+		probe:    make(chan *instance, 1),
 		settings: cfg.Settings,
 		changed:  make(chan struct{}),
 	}, nil
@@ -101,6 +110,13 @@ func (h *Host) Run(ctx context.Context) error {
 }
 
 func (h *Host) supervise(ctx context.Context) error {
+	// Every plugin is started from this goroutine, and the kernel kills a
+	// plugin when the thread that started it ends (see setDeathSignal).
+	// Go ends a thread only when a goroutine locked to it exits still
+	// locked, so locking this goroutine keeps its thread alive, and the
+	// plugins with it, exactly as long as Run.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	failures := 0
 	for {
 		inst, err := h.start(ctx)
@@ -128,10 +144,11 @@ func (h *Host) supervise(ctx context.Context) error {
 		reason := h.watch(ctx, inst)
 		h.setState(nil, nil)
 		h.metrics.up.Set(0)
-		inst.client.Kill()
 		if ctx.Err() != nil {
+			inst.stop()
 			return nil
 		}
+		inst.kill()
 
 		if time.Since(started) >= h.cfg.MaxBackoff {
 			failures = 0
@@ -159,6 +176,13 @@ func (h *Host) watch(ctx context.Context, inst *instance) string {
 			if s == inst {
 				return "unreachable during a call"
 			}
+		case s := <-h.probe:
+			if s != inst {
+				continue
+			}
+			if why := h.check(ctx, inst); why != "" {
+				return why
+			}
 		case <-tick.C:
 		}
 		if inst.client.Exited() {
@@ -178,6 +202,7 @@ func (h *Host) start(ctx context.Context) (*instance, error) {
 	// go-plugin appends the host environment (the standard credential
 	// chains of cloud SDKs read it) after this.
 	cmd.Env = []string{driver.LogLevelEnv + "=" + strings.ToLower(toHCLog(h.log.GetLevel()).String())}
+	setDeathSignal(cmd)
 	client := plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  driver.HandshakeConfig(),
 		VersionedPlugins: driver.VersionedPlugins(nil),
@@ -192,8 +217,13 @@ func (h *Host) start(ctx context.Context) (*instance, error) {
 		SyncStdout:       stdioWriter(h.log, zerolog.InfoLevel, "stdout"),
 		SyncStderr:       stdioWriter(h.log, zerolog.WarnLevel, "stderr"),
 	})
-	inst, err := h.connect(ctx, client)
+	inst, err := h.connect(ctx, client, cmd)
 	if err != nil {
+		// A plugin that hung while being described or configured
+		// would keep go-plugin's Kill waiting for good.
+		if cmd.Process != nil {
+			_ = cmd.Process.Kill()
+		}
 		client.Kill()
 		if errors.Is(err, plugin.ErrChecksumsDoNotMatch) {
 			return nil, fmt.Errorf("%w: driver %q: %s changed between check and exec", ErrChecksum, h.cfg.Name, h.cfg.Path)
@@ -203,7 +233,7 @@ func (h *Host) start(ctx context.Context) (*instance, error) {
 	return inst, nil
 }
 
-func (h *Host) connect(ctx context.Context, client *plugin.Client) (*instance, error) {
+func (h *Host) connect(ctx context.Context, client *plugin.Client, cmd *exec.Cmd) (*instance, error) {
 	rpc, err := client.Client()
 	if err != nil {
 		return nil, err
@@ -228,7 +258,8 @@ func (h *Host) connect(ctx context.Context, client *plugin.Client) (*instance, e
 	if err := drv.Configure(ctx, driver.ConfigureRequest{Settings: settings}); err != nil {
 		return nil, fmt.Errorf("configure: %w", err)
 	}
-	inst := &instance{client: client, drv: drv, desc: desc}
+	// go-plugin started cmd inside client.Client, so Process is set.
+	inst := &instance{client: client, drv: drv, desc: desc, proc: cmd.Process}
 	if rc := client.ReattachConfig(); rc != nil {
 		inst.pid = rc.Pid
 	}

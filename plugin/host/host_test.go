@@ -55,6 +55,7 @@ func dirPlugin(t *testing.T) (string, string) {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	drivertest.RemoveSharedPlugins()
 	if dirPluginPath != "" {
 		os.RemoveAll(filepath.Dir(dirPluginPath))
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/atlasd/atlasd/plugin/dirdriver"
 	"github.com/atlasd/atlasd/plugin/driver"
@@ -326,9 +327,10 @@ func TestReadJournal(t *testing.T) {
 		err        bool
 	}{
 		{"empty", "", 0, 0, false},
-		{"two starts", "start 1 pid 10\nfault 1 crash put 00aa\nstart 2 pid 11\nfault 2 error get 00bb\nfault 2 stall list -\n", 2, 3, false},
-		{"last line cut by a crash", "start 1 pid 10\nfault 1 crash put 00aa\nfau", 1, 1, false},
-		{"garbage inside", "start 1 pid 10\nnonsense\nfault 1 crash put 00aa\n", 0, 0, true},
+		{"two starts", "start 1 pid 10 5\nfault 1 crash put 00aa 6\nstart 2 pid 11 7\nfault 2 error get 00bb 8\nfault 2 stall list - 9\n", 2, 3, false},
+		{"last line cut by a crash", "start 1 pid 10 5\nfault 1 crash put 00aa 6\nfau", 1, 1, false},
+		{"garbage inside", "start 1 pid 10 5\nnonsense\nfault 1 crash put 00aa 6\n", 0, 0, true},
+		{"time not a number", "start 1 pid 10 5\nfault 1 crash put 00aa six\n", 0, 0, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -343,8 +345,11 @@ func TestReadJournal(t *testing.T) {
 				}
 				return
 			}
-			if err != nil || j.Starts != tc.starts || j.Total() != tc.faults {
+			if err != nil || j.Starts != tc.starts || j.Total() != tc.faults || len(j.Events) != tc.faults {
 				t.Errorf("ReadJournal = %+v, %v; want %d starts, %d faults", j, err, tc.starts, tc.faults)
+			}
+			if tc.faults > 0 && (j.PIDs[1] != 10 || j.Events[0] != (Event{Start: 1, Kind: Crash, Call: "put", Key: "00aa", At: time.Unix(0, 6)})) {
+				t.Errorf("first start and fault = pid %d, %+v", j.PIDs[1], j.Events[0])
 			}
 		})
 	}

@@ -27,7 +27,8 @@ type Options struct {
 	Tear func(settings map[string]string, key string, part []byte) error
 	// Exit ends the process; default os.Exit.
 	Exit func(code int)
-	// Freeze stops the process; default SIGSTOP to itself.
+	// Freeze stops the process; default SIGSTOP to itself, never
+	// returning.
 	Freeze func()
 	// Block never returns; default blocks forever. Stall and Deadlock use
 	// it.
@@ -110,7 +111,7 @@ func (d *Driver) Configure(ctx context.Context, req driver.ConfigureRequest) err
 	start := d.start
 	d.mu.Unlock()
 	if first {
-		if err := appendLine(cfg.Journal, fmt.Sprintf("start %d pid %d", start, os.Getpid())); err != nil {
+		if err := appendLine(cfg.Journal, fmt.Sprintf("start %d pid %d %d", start, os.Getpid(), time.Now().UnixNano())); err != nil {
 			return err
 		}
 	}
@@ -257,7 +258,7 @@ func (d *Driver) decide(op, key string) (Kind, time.Duration) {
 	if shown == "" {
 		shown = "-"
 	}
-	if err := appendLine(journal, fmt.Sprintf("fault %d %s %s %s", start, k, op, shown)); err != nil {
+	if err := appendLine(journal, fmt.Sprintf("fault %d %s %s %s %d", start, k, op, shown, time.Now().UnixNano())); err != nil {
 		// An unrecorded fault would make the count a test relies on
 		// wrong; better to inject nothing.
 		d.opts.Logger.Error("chaos: journal unwritable; fault not injected", "error", err)

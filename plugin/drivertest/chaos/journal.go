@@ -8,16 +8,30 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Journal is what a journal file says a run went through.
 type Journal struct {
 	// Starts counts processes that were configured.
 	Starts int
+	// PIDs maps start numbers to process ids.
+	PIDs map[int]int
 	// Faults counts injected faults by kind.
 	Faults map[Kind]int
 	// ByCall counts injected faults by kind and call ("crash put").
 	ByCall map[string]int
+	// Events lists the faults in the order they were written.
+	Events []Event
+}
+
+// Event is one injected fault.
+type Event struct {
+	Start int
+	Kind  Kind
+	Call  string
+	Key   string // "-" for calls without a key
+	At    time.Time
 }
 
 // Total is the number of faults injected.
@@ -33,7 +47,7 @@ func (j Journal) Total() int {
 // process got as far as writing one. A last line cut short by a crash is
 // ignored; any other malformed line is an error.
 func ReadJournal(path string) (Journal, error) {
-	j := Journal{Faults: map[Kind]int{}, ByCall: map[string]int{}}
+	j := Journal{PIDs: map[int]int{}, Faults: map[Kind]int{}, ByCall: map[string]int{}}
 	data, err := os.ReadFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return j, nil
@@ -49,12 +63,16 @@ func ReadJournal(path string) (Journal, error) {
 			continue
 		}
 		f := strings.Fields(line)
+		nums, ok := journalNumbers(f)
 		switch {
-		case len(f) == 4 && f[0] == "start":
+		case ok && len(f) == 5 && f[0] == "start" && f[2] == "pid":
 			j.Starts++
-		case len(f) == 5 && f[0] == "fault":
-			j.Faults[Kind(f[2])]++
+			j.PIDs[int(nums[1])] = int(nums[3])
+		case ok && len(f) == 6 && f[0] == "fault":
+			k := Kind(f[2])
+			j.Faults[k]++
 			j.ByCall[f[2]+" "+f[3]]++
+			j.Events = append(j.Events, Event{Start: int(nums[1]), Kind: k, Call: f[3], Key: f[4], At: time.Unix(0, nums[5])})
 		case i == len(lines)-1 && !complete:
 			// Torn by a crash between two writes; cannot hold a fault,
 			// which is written in one.
@@ -63,6 +81,28 @@ func ReadJournal(path string) (Journal, error) {
 		}
 	}
 	return j, nil
+}
+
+// journalNumbers parses the numeric fields of a journal line: the second
+// and the last (start number and time) of both kinds, and a start line's
+// pid.
+func journalNumbers(f []string) ([]int64, bool) {
+	if len(f) < 5 {
+		return nil, false
+	}
+	nums := make([]int64, len(f))
+	idx := []int{1, len(f) - 1}
+	if f[0] == "start" {
+		idx = append(idx, 3)
+	}
+	for _, i := range idx {
+		n, err := strconv.ParseInt(f[i], 10, 64)
+		if err != nil {
+			return nil, false
+		}
+		nums[i] = n
+	}
+	return nums, true
 }
 
 // appendLine writes one journal line in a single write, which O_APPEND
