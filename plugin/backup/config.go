@@ -70,6 +70,9 @@ type PluginTuning struct {
 	StartTimeout           time.Duration
 	MinBackoff, MaxBackoff time.Duration
 	CheckInterval          time.Duration
+	// ProbeTimeout bounds the check that a plugin still answers after a
+	// call to it timed out; one that does not is killed and restarted.
+	ProbeTimeout time.Duration
 }
 
 // maxDrivers bounds the driver list; each one runs a process and a loop.

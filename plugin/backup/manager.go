@@ -95,6 +95,7 @@ func (m *Manager) newTarget(ctx context.Context, spec Spec) (*target, error) {
 		MinBackoff:    m.cfg.Plugin.MinBackoff,
 		MaxBackoff:    m.cfg.Plugin.MaxBackoff,
 		CheckInterval: m.cfg.Plugin.CheckInterval,
+		ProbeTimeout:  m.cfg.Plugin.ProbeTimeout,
 	}, m.cfg.Logger, m.cfg.Registerer)
 	if err != nil {
 		return nil, fmt.Errorf("backup: driver %q: %w", spec.Name, err)
