@@ -15,6 +15,15 @@
 //   - A plugin that exits or becomes unreachable is restarted with
 //     exponential backoff; the backoff resets once a process has stayed up
 //     for MaxBackoff.
+//   - A call that runs out its caller's deadline gets the plugin probed
+//     with a Describe bounded by ProbeTimeout. A plugin that does not
+//     answer (frozen, or its driver deadlocked while go-plugin's health
+//     service still answers) is hung: it is killed with SIGKILL and
+//     restarted like one that crashed. One that answers is left alone.
+//   - A plugin is never waited on without a bound: a replaced process is
+//     killed outright, and at shutdown one that has not exited within a
+//     few seconds of being asked is killed. On Linux the kernel kills the
+//     plugins when the host process dies, however it dies.
 //   - The plugin's hclog output (JSON lines on its stderr) and any stray
 //     stdout/stderr writes are re-logged through zerolog with the driver's
 //     name.
