@@ -21,6 +21,7 @@ type Config struct {
 	Replay   Replay   `toml:"replay"`
 	Atlas    Atlas    `toml:"atlas"`
 	API      API      `toml:"api"`
+	Storage  Storage  `toml:"storage"`
 	Backup   []Backup `toml:"backup"`
 }
 
@@ -59,6 +60,14 @@ type API struct {
 	Listen string `toml:"listen" check:"listen" help:"REST, /metrics and /healthz address"`
 }
 
+// Storage guards the data directory's file system.
+type Storage struct {
+	// MinFreeMiB is the free space below which atlasd stops writing and
+	// waits, as bitcoind stops at "Disk space is too low!"; 0 turns the
+	// guard off.
+	MinFreeMiB uint64 `toml:"min_free_mib" check:"max=1048576" help:"MiB of free space in datadir below which writes pause (0: never)"`
+}
+
 // Backup is one backup driver plugin.
 type Backup struct {
 	Name     string            `toml:"name" help:"driver name used in logs and status"`
@@ -87,5 +96,8 @@ func Default() Config {
 		Replay: Replay{UndoWindow: 144},
 		Atlas:  Atlas{Enabled: true, Listen: "0.0.0.0:6264"},
 		API:    API{Listen: "127.0.0.1:6270"},
+		// Room for a few memtable flushes and a compaction of the replay
+		// state with margin; bitcoind stops at 50 MB.
+		Storage: Storage{MinFreeMiB: 128},
 	}
 }

@@ -41,7 +41,8 @@ func TestLoadExampleFile(t *testing.T) {
 			Seeds:     []string{"node.blockstack.org:6264", "10.0.0.3:6264"},
 			Blacklist: []string{"[2001:db8::1]:6264"},
 		},
-		API: API{Listen: "127.0.0.1:16270"},
+		API:     API{Listen: "127.0.0.1:16270"},
+		Storage: Storage{MinFreeMiB: 512},
 		Backup: []Backup{
 			{Name: "local", Path: "builtin:dir", Settings: map[string]string{"dir": "/var/backups/atlasd"}},
 			{
