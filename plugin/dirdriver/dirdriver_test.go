@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/atlasd/atlasd/plugin/dirdriver"
 	"github.com/atlasd/atlasd/plugin/driver"
@@ -248,5 +249,49 @@ func TestCanceledContext(t *testing.T) {
 	d, _ := open(t)
 	if err := d.Put(ctx, driver.PutRequest{Key: b.Key, Data: b.Data}); !errors.Is(err, context.Canceled) {
 		t.Errorf("Put error = %v, want context.Canceled", err)
+	}
+}
+
+// TestListRemovesStaleTemps: a Put interrupted by a crash leaves its temp
+// file behind (the plugin-fault soak counted a few per run). Listing removes
+// those older than an hour and leaves younger ones, which may belong to a
+// write in progress, and neither shows as a blob.
+func TestListRemovesStaleTemps(t *testing.T) {
+	ctx := context.Background()
+	blobs := drivertest.Zonefiles(t, "subdomain_zonefiles.txt")[:3]
+	d, root := open(t)
+	for _, b := range blobs {
+		if err := d.Put(ctx, driver.PutRequest{Key: b.Key, Data: b.Data}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	shard := filepath.Dir(dirdriver.BlobPath(root, blobs[0].Key))
+	tests := []struct {
+		name string
+		age  time.Duration
+		kept bool
+	}{
+		{".tmp-stale", 2 * time.Hour, false},
+		{".tmp-fresh", time.Minute, true},
+		{"not-a-temp", 2 * time.Hour, true},
+	}
+	for _, tc := range tests {
+		path := filepath.Join(shard, tc.name)
+		if err := os.WriteFile(path, blobs[0].Data[:10], 0o600); err != nil {
+			t.Fatal(err)
+		}
+		old := time.Now().Add(-tc.age)
+		if err := os.Chtimes(path, old, old); err != nil {
+			t.Fatal(err)
+		}
+	}
+	drivertest.CheckList(ctx, t, d, blobs)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := os.Stat(filepath.Join(shard, tc.name))
+			if kept := err == nil; kept != tc.kept {
+				t.Errorf("kept = %v, want %v", kept, tc.kept)
+			}
+		})
 	}
 }

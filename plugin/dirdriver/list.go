@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/atlasd/atlasd/plugin/driver"
 )
@@ -88,7 +89,8 @@ func (w *walker) walk(root string) error {
 
 // shard adds the blobs of one leaf directory. Names that are not
 // "<key>.txt" for a key belonging in this shard (temp files, stray files)
-// are skipped: they are not blobs this driver wrote.
+// are skipped: they are not blobs this driver wrote. Temp files left by a
+// write that a crash interrupted are removed once stale.
 func (w *walker) shard(dir, prefix string) error {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -96,6 +98,10 @@ func (w *walker) shard(dir, prefix string) error {
 	}
 	var page []driver.ListEntry
 	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), tempPrefix) {
+			removeStale(filepath.Join(dir, e.Name()), e)
+			continue
+		}
 		key, ok := strings.CutSuffix(e.Name(), fileSuffix)
 		if !ok || !e.Type().IsRegular() || !strings.HasPrefix(key, prefix) || key <= w.after {
 			continue
@@ -120,6 +126,23 @@ func (w *walker) shard(dir, prefix string) error {
 	}
 	w.found = append(w.found, page...)
 	return nil
+}
+
+// staleTemp is the age past which a temp file cannot belong to a write
+// still in progress, in this process or another one sharing the root: a
+// write is one blob of at most driver.MaxBlobSize.
+const staleTemp = time.Hour
+
+// removeStale deletes a temp file that a process killed in the middle of a
+// Put left behind, which nothing else would ever remove. It is done while
+// listing, which reads the shard directories anyway; failures only mean the
+// file stays until the next listing.
+func removeStale(path string, e fs.DirEntry) {
+	info, err := e.Info()
+	if err != nil || !info.Mode().IsRegular() || time.Since(info.ModTime()) < staleTemp {
+		return
+	}
+	_ = os.Remove(path)
 }
 
 // shardDirs returns the two-hex-digit subdirectory names of dir, sorted.
