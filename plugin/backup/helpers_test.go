@@ -11,6 +11,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"github.com/atlasd/atlasd/plugin/dirdriver"
 	"github.com/atlasd/atlasd/plugin/drivertest"
 )
 
@@ -213,10 +214,7 @@ func dirSpec(t *testing.T, name string) (Spec, string) {
 }
 
 // dirFile is where the directory driver keeps a blob.
-func dirFile(root string, h Hash) string {
-	k := h.String()
-	return filepath.Join(root, k[0:2], k[2:4], k+".txt")
-}
+func dirFile(root string, h Hash) string { return dirdriver.BlobPath(root, h.String()) }
 
 // checkDir fails unless root holds exactly want, each file hashing to its
 // name.
