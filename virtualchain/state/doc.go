@@ -26,4 +26,12 @@
 // the committed keys do (after a block's batch commits, per rolled-back
 // block, at Open), and a test replays the reference scenarios with
 // rollbacks and reopens checking every copy against the database.
+//
+// Pebble cannot carry on after its log fails to write (a full disk, say):
+// it panics or exits at the next log rotation or synced commit. The
+// machine notices the first such failure instead (diskfault.go), refuses
+// further writes with ErrStorage, and closes without the flush that would
+// hang; opened again once there is room, the directory is at the last block
+// whose batch reached the log. ReadOnly opens a directory without writing
+// at all, for a start on a full disk.
 package state

@@ -6,8 +6,11 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/cockroachdb/pebble"
+	"github.com/cockroachdb/pebble/vfs"
 	"github.com/rs/zerolog"
 
 	"github.com/atlasd/atlasd/virtualchain/nameop"
@@ -27,6 +30,14 @@ type Options struct {
 	// TokenGenesis, when set, is the path of the v1 token genesis
 	// allocation; without it the replay stops where token rules begin.
 	TokenGenesis string
+	// FS is the file system the database lives on (default: the OS's). The
+	// daemon passes one that frees its disk-space ballast when a write
+	// finds the disk full.
+	FS vfs.FS
+	// ReadOnly opens an existing database without writing to it, for a
+	// start on a full disk: the log is replayed into memory, reads work,
+	// and ApplyBlock and Rollback fail with ErrReadOnly.
+	ReadOnly bool
 }
 
 // Machine is the replay state of one network in one Pebble database.
@@ -54,6 +65,12 @@ type Machine struct {
 	// nsRows holds committed namespace rows, decoded (nil: no row); a
 	// block's write to a row drops it, a rollback drops them all.
 	nsRows map[string]rec
+	// fault is the first failed write of the log or MANIFEST; after it
+	// the handle takes no writes (see diskfault.go). bg counts Pebble's
+	// background failures.
+	fault      *faultRecord
+	bg         *backgroundErrors
+	committing *atomic.Bool
 }
 
 // readCacheLimit bounds each generation of the cross-block read cache. A
@@ -73,11 +90,22 @@ func Open(dir string, p *params.Params, opts Options) (*Machine, error) {
 	cache := pebble.NewCache(blockCacheSize)
 	// The database takes its own reference; it frees the cache on Close.
 	defer cache.Unref()
-	db, err := pebble.Open(dir, pebbleOptions(cache, pebbleLogger{opts.Logger}))
+	fs := opts.FS
+	if fs == nil {
+		fs = vfs.Default
+	}
+	fault := newFaultRecord()
+	bg := &backgroundErrors{log: opts.Logger, pause: time.Second, seen: make(chan struct{}, 1)}
+	committing := new(atomic.Bool)
+	po := pebbleOptions(cache, pebbleLogger{l: opts.Logger, committing: committing})
+	po.FS = faultFS{FS: fs, fault: fault}
+	po.ReadOnly = opts.ReadOnly
+	po.EventListener = &pebble.EventListener{BackgroundError: bg.report}
+	db, err := pebble.Open(dir, po)
 	if err != nil {
 		return nil, fmt.Errorf("state: open %s: %w", dir, err)
 	}
-	m := &Machine{p: p, db: db, dir: dir, opts: opts, log: opts.Logger, tip: int64(p.FirstBlock) - 1, cache: newReadCache(readCacheLimit), senders: senderIndex{}, hashIdx: hashIndex{}, nsRows: map[string]rec{}}
+	m := &Machine{p: p, db: db, dir: dir, opts: opts, log: opts.Logger, tip: int64(p.FirstBlock) - 1, cache: newReadCache(readCacheLimit), senders: senderIndex{}, hashIdx: hashIndex{}, nsRows: map[string]rec{}, fault: fault, bg: bg, committing: committing}
 	if err := m.load(); err != nil {
 		db.Close()
 		return nil, err
@@ -103,11 +131,25 @@ func (m *Machine) checkFormat() error {
 	return nil
 }
 
-type pebbleLogger struct{ l zerolog.Logger }
+type pebbleLogger struct {
+	l zerolog.Logger
+	// committing is set while this machine's goroutine is inside a
+	// batch commit (see Machine.commit).
+	committing *atomic.Bool
+}
 
 func (l pebbleLogger) Infof(f string, a ...any)  { l.l.Debug().Msgf(f, a...) }
 func (l pebbleLogger) Errorf(f string, a ...any) { l.l.Error().Msgf(f, a...) }
-func (l pebbleLogger) Fatalf(f string, a ...any) { l.l.Error().Msgf(f, a...); os.Exit(70) }
+
+// Fatalf ends the process, as Pebble expects, except for a failed commit
+// of our own, which it hands back to Machine.commit as a panic to recover.
+func (l pebbleLogger) Fatalf(f string, a ...any) {
+	if f == pebbleCommitFatal && l.committing != nil && l.committing.Load() {
+		panic(fatalCommit{fmt.Errorf(f, a...)})
+	}
+	l.l.Error().Msgf(f, a...)
+	os.Exit(70)
+}
 
 func (m *Machine) getRaw(key []byte) ([]byte, bool, error) {
 	return newOverlay(m.db).get(key)
@@ -132,11 +174,13 @@ func (m *Machine) load() error {
 		if string(v) != fp {
 			return ErrParamsMismatch
 		}
+	} else if m.opts.ReadOnly {
+		return fmt.Errorf("%w: %s holds no replay state yet", ErrReadOnly, m.dir)
 	} else {
 		b := m.db.NewBatch()
 		_ = b.Set(strKey(pfxMeta, metaParams), []byte(fp), nil)
 		_ = b.Set(strKey(pfxMeta, metaFormat), []byte(formatVersion), nil)
-		if err := b.Commit(pebble.Sync); err != nil {
+		if err := m.commit(b, pebble.Sync); err != nil {
 			return err
 		}
 	}
@@ -185,7 +229,9 @@ func (m *Machine) load() error {
 	return nil
 }
 
-// Close flushes and closes the database.
+// Close flushes and closes the database. It skips the flush when the disk
+// has no room for it (the log already holds every committed block), so a
+// full disk never holds up a shutdown.
 func (m *Machine) Close() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -193,10 +239,7 @@ func (m *Machine) Close() error {
 		return nil
 	}
 	m.closed = true
-	if err := m.db.Flush(); err != nil {
-		m.db.Close()
-		return err
-	}
+	m.flushBeforeClose()
 	return m.db.Close()
 }
 
@@ -246,8 +289,8 @@ type Result struct {
 func (m *Machine) ApplyBlock(height uint64, hash string, txs []*nameop.Tx) (*Result, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.closed {
-		return nil, ErrClosed
+	if err := m.writable(); err != nil {
+		return nil, err
 	}
 	if height < m.p.FirstBlock {
 		return nil, ErrBeforeFirstBlock
@@ -308,8 +351,8 @@ func (m *Machine) ApplyBlock(height uint64, hash string, txs []*nameop.Tx) (*Res
 	if m.opts.Sync {
 		wo = pebble.Sync
 	}
-	if err := batch.Commit(wo); err != nil {
-		return nil, fmt.Errorf("state: commit block %d: %w", height, err)
+	if err := m.commit(batch, wo); err != nil {
+		return nil, fmt.Errorf("commit block %d: %w", height, err)
 	}
 	b.ov.publish(m.cache, m.senders, m.hashIdx, &m.empty)
 	for _, k := range b.ov.order {
@@ -336,6 +379,11 @@ func (m *Machine) Rollback(height uint64) error {
 	defer m.cache.reset()
 	defer clear(m.nsRows)
 	for m.tip > int64(height) {
+		// A fault while undoing one block stops the rest: the log no
+		// longer takes batches (see diskfault.go).
+		if err := m.writable(); err != nil {
+			return err
+		}
 		h := uint64(m.tip)
 		v, ok, err := m.getRaw(heightKey(pfxUndo, h))
 		if err != nil {
@@ -365,9 +413,9 @@ func (m *Machine) Rollback(height uint64) error {
 			batch.Close()
 			return err
 		}
-		if err := batch.Commit(pebble.Sync); err != nil {
+		if err := m.commit(batch, pebble.Sync); err != nil {
 			batch.Close()
-			return fmt.Errorf("state: roll back block %d: %w", h, err)
+			return fmt.Errorf("roll back block %d: %w", h, err)
 		}
 		batch.Close()
 		for _, e := range entries {
