@@ -25,12 +25,22 @@ type fullDisk struct {
 	fs   vfs.FS
 }
 
-func newFullDisk() *fullDisk {
+// newFullDisk returns a switchable disk; with suffixes given, only writes
+// of files whose names end so fail.
+func newFullDisk(suffixes ...string) *fullDisk {
 	d := &fullDisk{}
-	d.fs = errorfs.Wrap(vfs.Default, errorfs.InjectorFunc(func(op errorfs.Op, _ string) error {
+	d.fs = errorfs.Wrap(vfs.Default, errorfs.InjectorFunc(func(op errorfs.Op, path string) error {
 		switch op {
 		case errorfs.OpFileWrite, errorfs.OpFileWriteAt, errorfs.OpFilePreallocate:
-			if d.full.Load() {
+			if !d.full.Load() {
+				return nil
+			}
+			for _, s := range suffixes {
+				if strings.HasSuffix(path, s) {
+					return syscall.ENOSPC
+				}
+			}
+			if len(suffixes) == 0 {
 				return syscall.ENOSPC
 			}
 		}
@@ -219,5 +229,51 @@ func TestReadOnlyOpen(t *testing.T) {
 	closeWithin(t, ro, 10*time.Second)
 	if _, err := Open(t.TempDir(), p, Options{Logger: zerolog.Nop(), ReadOnly: true}); err == nil {
 		t.Fatal("read-only open of an empty directory succeeded")
+	}
+}
+
+// With room for the log but none for tables (the disk filled while a
+// memtable waited to be flushed), Pebble retries the failing flush forever.
+// The retries are paced, not thousands a second, Close gives up on the
+// flush instead of waiting for it, and nothing committed is lost.
+func TestFlushOnFullDisk(t *testing.T) {
+	dir := shareddata.Path(t, "data", "consensus", "scenarios")
+	p, blocks := loadScenario(t, dir, "namespace_preorder_reveal_ready_wait")
+	disk := newFullDisk(".sst")
+	db := t.TempDir()
+	opts := Options{Logger: zerolog.Nop(), FS: disk.fs}
+	m, err := Open(db, p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range blocks {
+		if _, err := m.ApplyBlock(b.height, "", b.txs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	disk.full.Store(true)
+	if _, err := m.db.AsyncFlush(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second)
+	m.bg.mu.Lock()
+	failures := m.bg.count
+	m.bg.mu.Unlock()
+	if failures == 0 || failures > 4 {
+		t.Fatalf("%d failed flushes in 2 s, want 1 to 4", failures)
+	}
+	closeWithin(t, m, 10*time.Second)
+	disk.full.Store(false)
+	m, err = Open(db, p, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	last := blocks[len(blocks)-1]
+	if tip, _ := m.Tip(); tip != int64(last.height) {
+		t.Fatalf("tip %d after reopen, want %d", tip, last.height)
+	}
+	if got, _ := m.ConsensusHash(last.height); got != last.want {
+		t.Fatalf("tip hash %s, reference %s", got, last.want)
 	}
 }
