@@ -4,10 +4,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync"
 	"sync/atomic"
 
 	"github.com/cockroachdb/pebble"
 	"github.com/cockroachdb/pebble/bloom"
+	"github.com/cockroachdb/pebble/vfs"
 	"github.com/rs/zerolog"
 )
 
@@ -29,11 +31,23 @@ type Options struct {
 	// Logger receives Pebble's own messages (at debug level) and its errors.
 	// The zero Logger discards them.
 	Logger zerolog.Logger
+	// FS is the file system the store lives on (default: the OS's).
+	FS vfs.FS
+	// WriteGate, when set, is asked before every Put; an error refuses the
+	// Put with nothing written (the daemon pauses writes while the disk is
+	// nearly full).
+	WriteGate func() error
 }
 
 // DB is a zonefile store. It is safe for concurrent use.
 type DB struct {
+	dir  string
+	opts Options
+	// mu guards db, which a Put replaces after a failed write (see
+	// storage.go); db is nil while a reopen has not succeeded.
+	mu      sync.RWMutex
 	db      *pebble.DB
+	fault   atomic.Pointer[error]
 	closed  atomic.Bool
 	corrupt atomic.Uint64
 }
@@ -43,6 +57,20 @@ func Open(dir string, opts Options) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("zonestore: %w", err)
 	}
+	db, err := openPebble(dir, opts, false)
+	if err != nil {
+		return nil, err
+	}
+	d := &DB{dir: dir, opts: opts, db: db}
+	if err := d.checkVersion(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// openPebble opens the directory, read-only if asked (see healed).
+func openPebble(dir string, opts Options, readOnly bool) (*pebble.DB, error) {
 	cache := pebble.NewCache(16 << 20)
 	// Pebble takes its own reference; ours is dropped once Open is done.
 	defer cache.Unref()
@@ -61,18 +89,15 @@ func Open(dir string, opts Options) (*DB, error) {
 		// Most point lookups miss: peers ask for hashes we do not hold and
 		// Sync probes every newly announced hash. Bloom filters let a miss
 		// skip the sstable's data blocks.
-		Levels: []pebble.LevelOptions{{FilterPolicy: bloom.FilterPolicy(10)}},
-		Logger: pebbleLogger{opts.Logger},
+		Levels:   []pebble.LevelOptions{{FilterPolicy: bloom.FilterPolicy(10)}},
+		Logger:   pebbleLogger{opts.Logger},
+		FS:       opts.FS,
+		ReadOnly: readOnly,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("zonestore: open %s: %w", dir, err)
 	}
-	d := &DB{db: db}
-	if err := d.checkVersion(); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return d, nil
+	return db, nil
 }
 
 // checkVersion stamps a new store with schemaVersion and refuses a store
@@ -80,7 +105,10 @@ func Open(dir string, opts Options) (*DB, error) {
 func (d *DB) checkVersion() error {
 	v, closer, err := d.db.Get([]byte{keyVersion})
 	if errors.Is(err, pebble.ErrNotFound) {
-		if err := d.db.Set([]byte{keyVersion}, []byte{schemaVersion}, pebble.Sync); err != nil {
+		b := d.db.NewBatch()
+		defer b.Close()
+		_ = b.Set([]byte{keyVersion}, []byte{schemaVersion}, nil)
+		if err := d.commit(b); err != nil {
 			return fmt.Errorf("zonestore: write schema version: %w", err)
 		}
 		return nil
@@ -100,6 +128,11 @@ func (d *DB) Close() error {
 	if d.closed.Swap(true) {
 		return ErrClosed
 	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.db == nil {
+		return nil
+	}
 	if err := d.db.Close(); err != nil {
 		return fmt.Errorf("zonestore: close: %w", err)
 	}
@@ -118,8 +151,13 @@ func (l pebbleLogger) Infof(f string, a ...any) { l.l.Debug().Msgf(f, a...) }
 
 // Fatalf is called by Pebble only on unrecoverable storage errors, and
 // Pebble's contract is that it does not return (its default exits the
-// process); continuing would run on a database in an unknown state.
+// process); continuing would run on a database in an unknown state. The
+// one exception is a failed commit, which Put hands back as an error and
+// answers by reopening the database (see storage.go).
 func (l pebbleLogger) Fatalf(f string, a ...any) {
+	if f == pebbleCommitFatal {
+		panic(fatalCommit{fmt.Errorf(f, a...)})
+	}
 	l.l.Error().Msgf(f, a...)
 	os.Exit(70)
 }

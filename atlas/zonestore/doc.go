@@ -19,6 +19,11 @@
 // a zonefile whose announcement is rolled back stays stored, as it did on a
 // v1 node's disk.
 //
+// A Put that cannot reach the disk (it is full, say) fails with ErrStorage
+// and stores nothing; Pebble cannot carry on after that, so the next Put
+// reopens the database, read-only while there is still no room, so reads
+// go on. A WriteGate lets the daemon refuse Puts before the disk is full.
+//
 // Key layout, one byte of prefix so the store can later share a database:
 //
 //	'z' + hash (20 bytes) -> zonefile bytes

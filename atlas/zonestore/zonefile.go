@@ -47,6 +47,19 @@ func (d *DB) Put(zonefiles ...[]byte) ([]inventory.Hash, error) {
 	if len(zonefiles) == 0 {
 		return hashes, nil
 	}
+	if g := d.opts.WriteGate; g != nil {
+		if err := g(); err != nil {
+			return nil, fmt.Errorf("zonestore: not writing %d zonefiles: %w", len(zonefiles), err)
+		}
+	}
+	if err := d.healed(); err != nil {
+		return nil, err
+	}
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if d.db == nil {
+		return nil, errReopening
+	}
 	b := d.db.NewBatch()
 	defer b.Close()
 	for i, z := range zonefiles {
@@ -54,9 +67,9 @@ func (d *DB) Put(zonefiles ...[]byte) ([]inventory.Hash, error) {
 			return nil, fmt.Errorf("zonestore: put %s: %w", hashes[i], err)
 		}
 	}
-	// Sync: a zonefile acknowledged to a peer (saved: 1) must survive a
-	// crash, or the peer will not send it again.
-	if err := b.Commit(pebble.Sync); err != nil {
+	// Synced (see commit): a zonefile acknowledged to a peer (saved: 1)
+	// must survive a crash, or the peer will not send it again.
+	if err := d.commit(b); err != nil {
 		return nil, fmt.Errorf("zonestore: commit %d zonefiles: %w", len(zonefiles), err)
 	}
 	return hashes, nil
@@ -68,6 +81,11 @@ func (d *DB) Put(zonefiles ...[]byte) ([]inventory.Hash, error) {
 func (d *DB) Get(h inventory.Hash) ([]byte, error) {
 	if d.closed.Load() {
 		return nil, ErrClosed
+	}
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if d.db == nil {
+		return nil, errReopening
 	}
 	v, closer, err := d.db.Get(zonefileKey(h))
 	if errors.Is(err, pebble.ErrNotFound) {
@@ -110,6 +128,11 @@ func (d *DB) Has(h inventory.Hash) (bool, error) {
 func (d *DB) Scan(fn func(h inventory.Hash) error) error {
 	if d.closed.Load() {
 		return ErrClosed
+	}
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	if d.db == nil {
+		return errReopening
 	}
 	it, err := d.db.NewIter(&pebble.IterOptions{
 		LowerBound: []byte{prefixZonefile},
