@@ -47,15 +47,16 @@ type killSoak struct {
 // killStats are the figures of one scenario.
 type killStats struct {
 	kills, survived, lost int
-	midSync, midFollow    int // where the kills landed
-	beforeCommit          int // "after mining a block" kills that beat the apply
-	afterAck              int // kills right after a 200 / saved reply
-	starts, ready         int // restarts, and those that came up cleanly
-	startupKills          int // restarts killed before they were up
-	warnings              int // warn-level lines in the daemon's logs
-	imageOpens            int // crash images whose Pebble databases opened
-	heights, zonefiles    int // consensus hashes and zonefiles compared
-	rounds                int // initial syncs from an empty data directory
+	midSync, midFollow    int    // where the kills landed
+	kinds                 [4]int // following kills by kind (see kinds)
+	beforeCommit          int    // "after mining a block" kills that beat the apply
+	afterAck              int    // kills right after a 200 / saved reply
+	starts, ready         int    // restarts, and those that came up cleanly
+	startupKills          int    // restarts killed before they were up
+	warnings              int    // warn-level lines in the daemon's logs
+	imageOpens            int    // crash images whose Pebble databases opened
+	heights, zonefiles    int    // consensus hashes and zonefiles compared
+	rounds                int    // initial syncs from an empty data directory
 	// lag is the most blocks a crash image was behind what the daemon
 	// had applied (and reported) before the kill.
 	lag int64
@@ -101,24 +102,38 @@ func TestSoakKill(t *testing.T) {
 }
 
 // record writes the scenario's row and resets the figures.
-func (s *killSoak) record(scenario string, started time.Time, extra string) {
+func (s *killSoak) record(scenario string, started time.Time, stoppedEarly bool) {
 	st := s.st
+	notes := fmt.Sprintf("%d blocks, %d BNS ops accepted; %s; restarts %d: up cleanly %d, killed during start-up %d; "+
+		"crash images opened %d (at most %d blocks behind the daemon); heights compared %d; zonefiles checked %d; daemon warnings %d",
+		s.sc.tip()-int64(params.Regtest().FirstBlock)+1, s.sc.cp.f.Stats().OpsAccepted.Load(), s.where(scenario),
+		st.starts, st.ready, st.startupKills, st.imageOpens, st.lag, st.heights, st.zonefiles, st.warnings)
+	if stoppedEarly {
+		notes += "; stopped early"
+	}
 	soakreport.Record(s.t, soakreport.Row{
 		Area: "crash", Scenario: scenario, Tried: st.kills, Survived: st.survived, Lost: st.lost,
-		Duration: time.Since(started),
-		Notes: fmt.Sprintf("%d blocks, %d BNS ops accepted; kills mid-sync %d, mid-following %d, before the block committed %d, right after an ack %d; "+
-			"restarts %d: clean %d, killed during start-up %d; crash images opened %d, at most %d blocks behind the daemon; heights compared %d; zonefiles checked %d; "+
-			"daemon warnings %d%s",
-			s.sc.tip()-int64(params.Regtest().FirstBlock)+1, s.sc.cp.f.Stats().OpsAccepted.Load(), st.midSync, st.midFollow, st.beforeCommit, st.afterAck,
-			st.starts, st.ready, st.startupKills, st.imageOpens, st.lag, st.heights, st.zonefiles, st.warnings, extra),
+		Duration: time.Since(started), Notes: notes,
 	})
 	s.st = killStats{}
+}
+
+// where says where the scenario's kills landed.
+func (s *killSoak) where(scenario string) string {
+	st := s.st
+	if scenario == scenarioSync {
+		return fmt.Sprintf("%d initial syncs; kills mid-sync %d (%d right after an ack), after the sync had finished %d",
+			st.rounds, st.midSync, st.afterAck, st.midFollow)
+	}
+	k := st.kinds
+	return fmt.Sprintf("kills %s %d, %s %d, %s %d (%d before it was applied), at a %s under load %d; %d right after an ack",
+		kinds[0], k[0], kinds[1], k[1], kinds[2], k[2], st.beforeCommit, kinds[3], k[3], st.afterAck)
 }
 
 // fatal records the row so far and stops the test.
 func (s *killSoak) fatal(scenario string, started time.Time, format string, args ...any) {
 	s.settle(false)
-	s.record(scenario, started, "; stopped early")
+	s.record(scenario, started, true)
 	s.t.Fatalf(format, args...)
 }
 

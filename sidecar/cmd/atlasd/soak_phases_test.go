@@ -56,7 +56,7 @@ func (s *killSoak) initialSync(kills int) (*victim, *soakUploads) {
 					per := float64(tip-prev) / rate / float64(left) * float64(time.Second)
 					delay = ready + time.Duration(s.rng.Int63n(int64(2*per)+1))
 				}
-				timer = time.AfterFunc(delay, v.kill)
+				timer = time.AfterFunc(delay, v.run().kill)
 			}
 			if err := v.waitReady(2 * time.Minute); err == nil {
 				s.st.ready++
@@ -100,9 +100,9 @@ func (s *killSoak) initialSync(kills int) (*victim, *soakUploads) {
 			if ackKill {
 				kind = "mid-sync, after an ack"
 			}
-			// Where the kill landed is what the daemon had applied
-			// (logged), not what the crash image kept.
-			applied := v.appliedTip()
+			// Where the kill landed is what the daemon had applied (as
+			// logged or last reported), not what the crash image kept.
+			applied := max(v.appliedTip(), seen)
 			if synced = applied >= tip; synced {
 				kind = "after the sync"
 				s.st.midFollow++
@@ -120,7 +120,7 @@ func (s *killSoak) initialSync(kills int) (*victim, *soakUploads) {
 		s.check(scenarioSync, started, v, u)
 		s.finish(scenarioSync, started, v, u)
 	}
-	s.record(scenarioSync, started, "; initial syncs "+strconv.Itoa(s.st.rounds))
+	s.record(scenarioSync, started, false)
 	return v, u
 }
 
@@ -164,12 +164,12 @@ func (s *killSoak) following(v *victim, u *soakUploads, kills int) {
 			}
 			// The daemon polls every 50 ms; fetching and applying the
 			// block takes a few more.
-			time.AfterFunc(time.Duration(s.rng.Int63n(int64(80*time.Millisecond))), v.kill)
+			time.AfterFunc(time.Duration(s.rng.Int63n(int64(80*time.Millisecond))), v.run().kill)
 			s.sc.cp.mine(0)
 			<-v.exited()
 			v.kill()
 		case 3:
-			timer := time.AfterFunc(time.Duration(s.rng.Int63n(int64(2*time.Second))), v.kill)
+			timer := time.AfterFunc(time.Duration(s.rng.Int63n(int64(2*time.Second))), v.run().kill)
 			for !v.wasKilled() {
 				s.sc.round(4)
 				if err := u.refresh(); err != nil {
@@ -192,15 +192,16 @@ func (s *killSoak) following(v *victim, u *soakUploads, kills int) {
 		}
 		s.afterKill(scenarioFollow, started, v, u, kinds[kind], applied)
 		s.st.midFollow++
+		s.st.kinds[kind]++
 		s.restart(scenarioFollow, started, v)
 		s.check(scenarioFollow, started, v, u)
 	}
 	s.finish(scenarioFollow, started, v, u)
-	s.record(scenarioFollow, started, "")
+	s.record(scenarioFollow, started, false)
 }
 
 // kinds names the following scenario's kill moments.
-var kinds = []string{"after a POST", "after a put_zonefiles", "after mining a block", "random moment"}
+var kinds = [4]string{"after a POST /v1/zonefile", "after a put_zonefiles", "just after a block of ops was mined", "random moment"}
 
 // waitCaughtUp waits until v has processed tip and its inventory has every
 // chunk slot of the reference.

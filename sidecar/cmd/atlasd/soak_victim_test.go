@@ -184,10 +184,12 @@ func (v *victim) waitReady(within time.Duration) error {
 	}
 }
 
-// kill sends SIGKILL to the current run and waits for it to be gone. It is
-// safe to call from a timer goroutine while the test goroutine works.
-func (v *victim) kill() {
-	r := v.run()
+// kill sends SIGKILL to the current run and waits for it to be gone.
+func (v *victim) kill() { v.run().kill() }
+
+// kill sends SIGKILL and waits for the process to be gone. Timers hold the
+// run rather than the victim, so a late one cannot kill the next run.
+func (r *victimRun) kill() {
 	r.mu.Lock()
 	if r.killed {
 		r.mu.Unlock()
