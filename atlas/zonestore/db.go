@@ -11,6 +11,8 @@ import (
 	"github.com/cockroachdb/pebble/bloom"
 	"github.com/cockroachdb/pebble/vfs"
 	"github.com/rs/zerolog"
+
+	"github.com/atlasd/atlasd/internal/pebblefault"
 )
 
 // schemaVersion is written at creation and checked at every open, so a
@@ -45,9 +47,11 @@ type DB struct {
 	opts Options
 	// mu guards db, which a Put replaces after a failed write (see
 	// storage.go); db is nil while a reopen has not succeeded.
-	mu      sync.RWMutex
-	db      *pebble.DB
-	fault   atomic.Pointer[error]
+	mu sync.RWMutex
+	db *pebble.DB
+	// guard notices the handle's first failed write (it is replaced
+	// with the handle).
+	guard   *pebblefault.Guard
 	closed  atomic.Bool
 	corrupt atomic.Uint64
 }
@@ -57,11 +61,11 @@ func Open(dir string, opts Options) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("zonestore: %w", err)
 	}
-	db, err := openPebble(dir, opts, false)
+	db, guard, err := openPebble(dir, opts, false)
 	if err != nil {
 		return nil, err
 	}
-	d := &DB{dir: dir, opts: opts, db: db}
+	d := &DB{dir: dir, opts: opts, db: db, guard: guard}
 	if err := d.checkVersion(); err != nil {
 		db.Close()
 		return nil, err
@@ -69,8 +73,10 @@ func Open(dir string, opts Options) (*DB, error) {
 	return d, nil
 }
 
-// openPebble opens the directory, read-only if asked (see healed).
-func openPebble(dir string, opts Options, readOnly bool) (*pebble.DB, error) {
+// openPebble opens the directory, read-only if asked (see healed), with a
+// fresh guard.
+func openPebble(dir string, opts Options, readOnly bool) (*pebble.DB, *pebblefault.Guard, error) {
+	guard := pebblefault.New(opts.Logger)
 	cache := pebble.NewCache(16 << 20)
 	// Pebble takes its own reference; ours is dropped once Open is done.
 	defer cache.Unref()
@@ -89,15 +95,16 @@ func openPebble(dir string, opts Options, readOnly bool) (*pebble.DB, error) {
 		// Most point lookups miss: peers ask for hashes we do not hold and
 		// Sync probes every newly announced hash. Bloom filters let a miss
 		// skip the sstable's data blocks.
-		Levels:   []pebble.LevelOptions{{FilterPolicy: bloom.FilterPolicy(10)}},
-		Logger:   pebbleLogger{opts.Logger},
-		FS:       opts.FS,
-		ReadOnly: readOnly,
+		Levels:        []pebble.LevelOptions{{FilterPolicy: bloom.FilterPolicy(10)}},
+		Logger:        guard.Logger(pebbleLogger{opts.Logger}),
+		FS:            guard.FS(opts.FS),
+		EventListener: guard.Listener(),
+		ReadOnly:      readOnly,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("zonestore: open %s: %w", dir, err)
+		return nil, nil, fmt.Errorf("zonestore: open %s: %w", dir, err)
 	}
-	return db, nil
+	return db, guard, nil
 }
 
 // checkVersion stamps a new store with schemaVersion and refuses a store
@@ -133,7 +140,7 @@ func (d *DB) Close() error {
 	if d.db == nil {
 		return nil
 	}
-	if err := d.db.Close(); err != nil {
+	if err := d.guard.Close(d.db, false); err != nil {
 		return fmt.Errorf("zonestore: close: %w", err)
 	}
 	return nil
@@ -151,13 +158,9 @@ func (l pebbleLogger) Infof(f string, a ...any) { l.l.Debug().Msgf(f, a...) }
 
 // Fatalf is called by Pebble only on unrecoverable storage errors, and
 // Pebble's contract is that it does not return (its default exits the
-// process); continuing would run on a database in an unknown state. The
-// one exception is a failed commit, which Put hands back as an error and
-// answers by reopening the database (see storage.go).
+// process); continuing would run on a database in an unknown state. (A
+// failed commit never gets here: the guard's Logger hands it back to Put.)
 func (l pebbleLogger) Fatalf(f string, a ...any) {
-	if f == pebbleCommitFatal {
-		panic(fatalCommit{fmt.Errorf(f, a...)})
-	}
 	l.l.Error().Msgf(f, a...)
 	os.Exit(70)
 }

@@ -256,9 +256,7 @@ func TestFlushOnFullDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(2 * time.Second)
-	m.bg.mu.Lock()
-	failures := m.bg.count
-	m.bg.mu.Unlock()
+	failures := m.guard.BackgroundFailures()
 	if failures == 0 || failures > 4 {
 		t.Fatalf("%d failed flushes in 2 s, want 1 to 4", failures)
 	}

@@ -6,13 +6,12 @@ import (
 	"fmt"
 	"os"
 	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/cockroachdb/pebble"
 	"github.com/cockroachdb/pebble/vfs"
 	"github.com/rs/zerolog"
 
+	"github.com/atlasd/atlasd/internal/pebblefault"
 	"github.com/atlasd/atlasd/virtualchain/nameop"
 	"github.com/atlasd/atlasd/virtualchain/params"
 )
@@ -65,12 +64,9 @@ type Machine struct {
 	// nsRows holds committed namespace rows, decoded (nil: no row); a
 	// block's write to a row drops it, a rollback drops them all.
 	nsRows map[string]rec
-	// fault is the first failed write of the log or MANIFEST; after it
-	// the handle takes no writes (see diskfault.go). bg counts Pebble's
-	// background failures.
-	fault      *faultRecord
-	bg         *backgroundErrors
-	committing *atomic.Bool
+	// guard notices the first failed write of the log; after it the
+	// handle takes no writes (see diskfault.go).
+	guard *pebblefault.Guard
 }
 
 // readCacheLimit bounds each generation of the cross-block read cache. A
@@ -94,18 +90,16 @@ func Open(dir string, p *params.Params, opts Options) (*Machine, error) {
 	if fs == nil {
 		fs = vfs.Default
 	}
-	fault := newFaultRecord()
-	bg := &backgroundErrors{log: opts.Logger, pause: time.Second, seen: make(chan struct{}, 1)}
-	committing := new(atomic.Bool)
-	po := pebbleOptions(cache, pebbleLogger{l: opts.Logger, committing: committing})
-	po.FS = faultFS{FS: fs, fault: fault}
+	guard := pebblefault.New(opts.Logger)
+	po := pebbleOptions(cache, guard.Logger(pebbleLogger{opts.Logger}))
+	po.FS = guard.FS(fs)
 	po.ReadOnly = opts.ReadOnly
-	po.EventListener = &pebble.EventListener{BackgroundError: bg.report}
+	po.EventListener = guard.Listener()
 	db, err := pebble.Open(dir, po)
 	if err != nil {
 		return nil, fmt.Errorf("state: open %s: %w", dir, err)
 	}
-	m := &Machine{p: p, db: db, dir: dir, opts: opts, log: opts.Logger, tip: int64(p.FirstBlock) - 1, cache: newReadCache(readCacheLimit), senders: senderIndex{}, hashIdx: hashIndex{}, nsRows: map[string]rec{}, fault: fault, bg: bg, committing: committing}
+	m := &Machine{p: p, db: db, dir: dir, opts: opts, log: opts.Logger, tip: int64(p.FirstBlock) - 1, cache: newReadCache(readCacheLimit), senders: senderIndex{}, hashIdx: hashIndex{}, nsRows: map[string]rec{}, guard: guard}
 	if err := m.load(); err != nil {
 		db.Close()
 		return nil, err
@@ -131,25 +125,11 @@ func (m *Machine) checkFormat() error {
 	return nil
 }
 
-type pebbleLogger struct {
-	l zerolog.Logger
-	// committing is set while this machine's goroutine is inside a
-	// batch commit (see Machine.commit).
-	committing *atomic.Bool
-}
+type pebbleLogger struct{ l zerolog.Logger }
 
 func (l pebbleLogger) Infof(f string, a ...any)  { l.l.Debug().Msgf(f, a...) }
 func (l pebbleLogger) Errorf(f string, a ...any) { l.l.Error().Msgf(f, a...) }
-
-// Fatalf ends the process, as Pebble expects, except for a failed commit
-// of our own, which it hands back to Machine.commit as a panic to recover.
-func (l pebbleLogger) Fatalf(f string, a ...any) {
-	if f == pebbleCommitFatal && l.committing != nil && l.committing.Load() {
-		panic(fatalCommit{fmt.Errorf(f, a...)})
-	}
-	l.l.Error().Msgf(f, a...)
-	os.Exit(70)
-}
+func (l pebbleLogger) Fatalf(f string, a ...any) { l.l.Error().Msgf(f, a...); os.Exit(70) }
 
 func (m *Machine) getRaw(key []byte) ([]byte, bool, error) {
 	return newOverlay(m.db).get(key)
@@ -239,8 +219,7 @@ func (m *Machine) Close() error {
 		return nil
 	}
 	m.closed = true
-	m.flushBeforeClose()
-	return m.db.Close()
+	return m.guard.Close(m.db, !m.opts.ReadOnly)
 }
 
 // Params returns the network rules.

@@ -14,7 +14,7 @@ const blockCacheSize = 32 << 20
 
 // pebbleOptions are the database options of the replay state; cache is
 // owned by the caller.
-func pebbleOptions(cache *pebble.Cache, log pebbleLogger) *pebble.Options {
+func pebbleOptions(cache *pebble.Cache, log pebble.Logger) *pebble.Options {
 	o := &pebble.Options{
 		// Pinned so a future pebble upgrade cannot silently ratchet the
 		// on-disk format of an operator's database.
