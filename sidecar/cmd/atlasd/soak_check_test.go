@@ -100,7 +100,7 @@ func (u *soakUploads) send(v *victim, height int64, push bool, stopAt int) int {
 		}
 		return acks
 	}
-	c, err := peers.NewClient(v.atlas, peers.ClientConfig{})
+	c, err := v.atlasClient()
 	if err != nil {
 		return acks
 	}
@@ -290,7 +290,7 @@ func checkLive(v *victim, u *soakUploads, within time.Duration) (liveCheck, erro
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	cl, err := peers.NewClient(v.atlas, peers.ClientConfig{})
+	cl, err := v.atlasClient()
 	if err != nil {
 		return c, err
 	}

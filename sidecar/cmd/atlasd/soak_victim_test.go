@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/atlasd/atlasd/atlas/peers"
 	"github.com/atlasd/atlasd/sidecar/internal/regtest"
 )
 
@@ -279,6 +280,12 @@ func (v *victim) getJSON(path string, out any) error {
 		return fmt.Errorf("GET %s: %d %s", path, resp.StatusCode, b)
 	}
 	return json.Unmarshal(b, out)
+}
+
+// atlasClient is a v1 peer's client for the run's Atlas port, on the
+// run's connections (closed when it is killed).
+func (v *victim) atlasClient() (*peers.Client, error) {
+	return peers.NewClient(v.atlas, peers.ClientConfig{Transport: v.run().http.Transport})
 }
 
 // soakInfo is the part of /v1/info the soak reads.
