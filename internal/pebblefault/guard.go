@@ -188,4 +188,13 @@ func (f faultFile) SyncTo(length int64) (bool, error) {
 // Spend marks the guard's handle as taking no writes, with err as the
 // reason, as if a write had failed: for a handle opened read-only in place
 // of one whose write failed.
-func (g *Guard) Spend(err error) { g.note("earlier failure", err) }
+func (g *Guard) Spend(err error) {
+	if errors.Is(err, ErrWrite) {
+		g.once.Do(func() {
+			g.err.Store(&err)
+			close(g.failed)
+		})
+		return
+	}
+	g.note("earlier failure", err)
+}

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"time"
 
+	"github.com/cockroachdb/pebble/vfs"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
 )
@@ -40,6 +41,10 @@ const (
 type Config struct {
 	// Dir holds the queue's Pebble database; it is created 0700.
 	Dir string
+	// FS is the file system Dir is on (nil: the OS's). The daemon passes
+	// one that frees its disk-space ballast when a write finds the disk
+	// full.
+	FS vfs.FS
 	// Drivers are the backup drivers, in the order restores ask them.
 	Drivers []Spec
 	// Source reads zonefiles for upload. Required.

@@ -21,6 +21,11 @@
 //     starts from nothing. Every blob is checked against its hash
 //     (RIPEMD160 of SHA256) before it reaches the Sink; bytes that do not
 //     match are counted, logged and never stored.
+//   - A queue write that cannot reach the disk (it is full) fails with
+//     ErrStorage instead of ending the process, and the next write reopens
+//     the database (see internal/pebblefault). Requeue puts every held hash
+//     back for every driver, for the daemon to call when an Enqueue may
+//     have been lost that way.
 //   - Status reports per driver the queue depth, work in flight, counters,
 //     last error and last success, and the plugin's restarts; the same
 //     figures are exported to Prometheus when a Registerer is given.

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"sync"
 
+	"github.com/cockroachdb/pebble"
 	"github.com/rs/zerolog"
 
 	"github.com/atlasd/atlasd/plugin/dirdriver"
@@ -60,13 +61,14 @@ func New(ctx context.Context, cfg Config) (*Manager, error) {
 		m.targets = append(m.targets, t)
 		m.names = append(m.names, spec.Name)
 	}
-	if m.q, err = openQueue(cfg.Dir, m.log.With().Str("db", "backup-queue").Logger()); err != nil {
+	if m.q, err = openQueueOn(cfg.FS, cfg.Dir, m.log.With().Str("db", "backup-queue").Logger()); err != nil {
 		return nil, err
 	}
 	if err := m.loadCounts(); err != nil {
 		m.q.close()
 		return nil, err
 	}
+	m.q.reopened = m.recount
 	if cfg.Registerer != nil {
 		if err := cfg.Registerer.Register(&collector{m: m}); err != nil {
 			m.q.close()
@@ -127,6 +129,19 @@ func (m *Manager) loadCounts() error {
 			Msg("queued uploads for a driver that is no longer configured; they stay until it is configured again")
 	}
 	return nil
+}
+
+// recount sets the drivers' depths from a queue database just reopened
+// after a failed write (see queue.heal).
+func (m *Manager) recount(db *pebble.DB) {
+	counts, err := countIn(db)
+	if err != nil {
+		m.log.Warn().Err(err).Msg("recounting the upload queue after a reopen")
+		return
+	}
+	for _, t := range m.targets {
+		t.queued.Store(counts[t.spec.Name])
+	}
 }
 
 // Run starts the plugin drivers and drains the queue until ctx ends. A plugin

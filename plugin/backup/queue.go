@@ -8,7 +8,10 @@ import (
 	"sync"
 
 	"github.com/cockroachdb/pebble"
+	"github.com/cockroachdb/pebble/vfs"
 	"github.com/rs/zerolog"
+
+	"github.com/atlasd/atlasd/internal/pebblefault"
 )
 
 // Queue database layout. The database belongs to this package alone.
@@ -32,11 +35,20 @@ var ErrClosed = errors.New("backup: closed")
 
 // queue is the durable upload queue.
 type queue struct {
-	// mu guards closed: Pebble must not be used after Close, so every
-	// access holds it shared and Close holds it exclusively.
+	// mu guards closed, db and guard: Pebble must not be used after
+	// Close, so every access holds it shared, and Close and a reopen hold
+	// it exclusively.
 	mu     sync.RWMutex
 	closed bool
 	db     *pebble.DB
+	// guard notices the handle's first failed write; the next write then
+	// reopens the database (see write).
+	guard *pebblefault.Guard
+	dir   string
+	log   zerolog.Logger
+	fs    vfs.FS
+	// reopened, if set, is called by a reopen, with mu held.
+	reopened func(*pebble.DB)
 	// emu serialises enqueues, whose check-then-set must not interleave,
 	// so that depth counts stay exact.
 	emu sync.Mutex
@@ -54,34 +66,54 @@ type item struct {
 	meta itemMeta
 }
 
-func openQueue(dir string, log zerolog.Logger) (*queue, error) {
+func openQueue(dir string, log zerolog.Logger) (*queue, error) { return openQueueOn(nil, dir, log) }
+
+// openQueueOn opens the queue on file system fs (nil: the OS's).
+func openQueueOn(fs vfs.FS, dir string, log zerolog.Logger) (*queue, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("backup: queue: %w", err)
 	}
-	db, err := pebble.Open(dir, &pebble.Options{
-		// Pinned, not FormatNewest: a Pebble upgrade must not ratchet the
-		// on-disk format past what the previous release can open.
-		FormatMajorVersion: pebble.FormatVirtualSSTables,
-		// The queue is a few megabytes at worst (32 bytes per item); the
-		// default memtable would only lengthen WAL replay at start.
-		MemTableSize: 4 << 20,
-		Logger:       pebbleLogger{log},
-	})
-	if err != nil {
-		return nil, fmt.Errorf("backup: queue: open %s: %w", dir, err)
+	q := &queue{dir: dir, log: log, fs: fs}
+	var err error
+	if q.db, q.guard, err = q.open(false); err != nil {
+		return nil, err
 	}
-	q := &queue{db: db}
 	if err := q.checkVersion(); err != nil {
-		db.Close()
+		q.db.Close()
 		return nil, err
 	}
 	return q, nil
 }
 
+// open opens the directory, read-only if asked (see write), with a fresh
+// guard.
+func (q *queue) open(readOnly bool) (*pebble.DB, *pebblefault.Guard, error) {
+	guard := pebblefault.New(q.log)
+	db, err := pebble.Open(q.dir, &pebble.Options{
+		// Pinned, not FormatNewest: a Pebble upgrade must not ratchet the
+		// on-disk format past what the previous release can open.
+		FormatMajorVersion: pebble.FormatVirtualSSTables,
+		// The queue is a few megabytes at worst (32 bytes per item); the
+		// default memtable would only lengthen WAL replay at start.
+		MemTableSize:  4 << 20,
+		Logger:        guard.Logger(pebbleLogger{q.log}),
+		FS:            guard.FS(q.fs),
+		EventListener: guard.Listener(),
+		ReadOnly:      readOnly,
+	})
+	if err != nil {
+		return nil, nil, fmt.Errorf("backup: queue: open %s: %w", q.dir, err)
+	}
+	return db, guard, nil
+}
+
 func (q *queue) checkVersion() error {
 	v, closer, err := q.db.Get([]byte{keyVersion})
 	if errors.Is(err, pebble.ErrNotFound) {
-		if err := q.db.Set([]byte{keyVersion}, []byte{schemaVersion}, pebble.Sync); err != nil {
+		b := q.db.NewBatch()
+		defer b.Close()
+		_ = b.Set([]byte{keyVersion}, []byte{schemaVersion}, nil)
+		if err := q.guard.Commit(b, pebble.Sync); err != nil {
 			return fmt.Errorf("backup: queue: write schema version: %w", err)
 		}
 		return nil
@@ -103,7 +135,81 @@ func (q *queue) use(fn func(db *pebble.DB) error) error {
 	if q.closed {
 		return ErrClosed
 	}
+	if q.db == nil {
+		return errReopening
+	}
 	return fn(q.db)
+}
+
+// ErrStorage reports a queue write that did not reach the disk (it is
+// full, say); nothing of it was written, and the next write reopens the
+// database.
+var ErrStorage = errors.New("backup: queue: the database could not write to disk")
+
+var errReopening = errors.New("backup: queue: the database is being reopened after a failed write")
+
+// write runs fn, which writes, on the open database; fn commits through
+// commit. Pebble cannot go on after a failed write (see
+// internal/pebblefault), so a handle whose write failed is closed first and
+// the directory opened again, which replays its log up to the last
+// complete batch; while that is impossible (the disk is still full) it is
+// opened read-only, so the uploads can still read what is queued.
+func (q *queue) write(fn func(db *pebble.DB, commit func(*pebble.Batch, *pebble.WriteOptions) error) error) error {
+	if err := q.heal(); err != nil {
+		return err
+	}
+	return q.use(func(db *pebble.DB) error {
+		return fn(db, func(b *pebble.Batch, o *pebble.WriteOptions) error {
+			// A handle spent since heal looked takes no more: an
+			// unsynced batch would "succeed" into memory only.
+			err := q.guard.Err()
+			if err == nil {
+				err = q.guard.Commit(b, o)
+			}
+			if err != nil {
+				return fmt.Errorf("%w: %w", ErrStorage, err)
+			}
+			return nil
+		})
+	})
+}
+
+func (q *queue) heal() error {
+	q.mu.RLock()
+	failed := q.guard.Err()
+	q.mu.RUnlock()
+	if failed == nil {
+		return nil
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if q.closed {
+		return ErrClosed
+	}
+	if failed = q.guard.Err(); failed == nil {
+		return nil // another write reopened it
+	}
+	if q.db != nil {
+		_ = q.guard.Close(q.db, false) // reports the failure again
+		q.db = nil
+	}
+	db, guard, err := q.open(false)
+	if err != nil {
+		if ro, roGuard, roErr := q.open(true); roErr == nil {
+			q.db, q.guard = ro, roGuard
+			q.guard.Spend(failed) // so the next write tries again
+		}
+		return fmt.Errorf("%w: reopening after %v: %w", ErrStorage, failed, err)
+	}
+	q.db, q.guard = db, guard
+	q.log.Warn().Err(failed).Str("dir", q.dir).Msg("backup queue reopened after a failed write")
+	// Unsynced batches accepted before the failure (settled uploads) may
+	// not have reached the log; the depth counts are read again from what
+	// did, while no write runs.
+	if q.reopened != nil {
+		q.reopened(q.db)
+	}
+	return nil
 }
 
 func (q *queue) close() error {
@@ -113,7 +219,10 @@ func (q *queue) close() error {
 		return ErrClosed
 	}
 	q.closed = true
-	if err := q.db.Close(); err != nil {
+	if q.db == nil {
+		return nil
+	}
+	if err := q.guard.Close(q.db, false); err != nil {
 		return fmt.Errorf("backup: queue: close: %w", err)
 	}
 	return nil
@@ -166,26 +275,33 @@ func decodeItemMeta(v []byte) itemMeta {
 // counts returns the number of queued items per driver name, including
 // names no longer configured. It reads keys only, one at a time.
 func (q *queue) counts() (map[string]int64, error) {
-	out := make(map[string]int64)
+	var out map[string]int64
 	err := q.use(func(db *pebble.DB) error {
-		it, err := db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixItem}, UpperBound: []byte{prefixItem + 1}})
-		if err != nil {
-			return err
-		}
-		defer it.Close()
-		for it.First(); it.Valid(); it.Next() {
-			k := it.Key()
-			if len(k) < 2 || len(k) != 2+int(k[1])+len(Hash{}) {
-				continue // not ours to interpret; left alone
-			}
-			out[string(k[2:2+int(k[1])])]++
-		}
-		return it.Error()
+		var err error
+		out, err = countIn(db)
+		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("backup: queue: count: %w", err)
 	}
 	return out, nil
+}
+
+func countIn(db *pebble.DB) (map[string]int64, error) {
+	out := make(map[string]int64)
+	it, err := db.NewIter(&pebble.IterOptions{LowerBound: []byte{prefixItem}, UpperBound: []byte{prefixItem + 1}})
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	for it.First(); it.Valid(); it.Next() {
+		k := it.Key()
+		if len(k) < 2 || len(k) != 2+int(k[1])+len(Hash{}) {
+			continue // not ours to interpret; left alone
+		}
+		out[string(k[2:2+int(k[1])])]++
+	}
+	return out, it.Error()
 }
 
 // enqueue adds every (name, hash) pair not yet queued, skipping pairs skip
@@ -195,7 +311,7 @@ func (q *queue) enqueue(names []string, hashes []Hash, skip func(string, Hash) b
 	q.emu.Lock()
 	defer q.emu.Unlock()
 	added := make(map[string]int64, len(names))
-	err := q.use(func(db *pebble.DB) error {
+	err := q.write(func(db *pebble.DB, commit func(*pebble.Batch, *pebble.WriteOptions) error) error {
 		b := db.NewBatch()
 		defer b.Close()
 		var key []byte
@@ -234,7 +350,7 @@ func (q *queue) enqueue(names []string, hashes []Hash, skip func(string, Hash) b
 		if sync {
 			opt = pebble.Sync
 		}
-		return b.Commit(opt)
+		return commit(b, opt)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("backup: queue: enqueue: %w", err)
@@ -293,7 +409,7 @@ func (q *queue) due(name string, after *Hash, limit int, now int64) ([]item, int
 // retry items get their new retry state. No sync: a lost delete re-uploads an
 // item (Put is idempotent) and lost retry state retries it early.
 func (q *queue) settle(name string, done []Hash, retry []item) error {
-	err := q.use(func(db *pebble.DB) error {
+	err := q.write(func(db *pebble.DB, commit func(*pebble.Batch, *pebble.WriteOptions) error) error {
 		b := db.NewBatch()
 		defer b.Close()
 		var key []byte
@@ -312,7 +428,7 @@ func (q *queue) settle(name string, done []Hash, retry []item) error {
 		if b.Empty() {
 			return nil
 		}
-		return b.Commit(pebble.NoSync)
+		return commit(b, pebble.NoSync)
 	})
 	if err != nil {
 		return fmt.Errorf("backup: queue: settle %q: %w", name, err)
@@ -343,7 +459,7 @@ func (q *queue) backfilled(name string) (bool, error) {
 // markBackfilled records names as backfilled, synced, which also makes every
 // earlier unsynced enqueue durable.
 func (q *queue) markBackfilled(names []string, now int64) error {
-	err := q.use(func(db *pebble.DB) error {
+	err := q.write(func(db *pebble.DB, commit func(*pebble.Batch, *pebble.WriteOptions) error) error {
 		b := db.NewBatch()
 		defer b.Close()
 		var v [8]byte
@@ -353,7 +469,7 @@ func (q *queue) markBackfilled(names []string, now int64) error {
 				return err
 			}
 		}
-		return b.Commit(pebble.Sync)
+		return commit(b, pebble.Sync)
 	})
 	if err != nil {
 		return fmt.Errorf("backup: queue: mark backfilled: %w", err)
@@ -368,7 +484,8 @@ func (l pebbleLogger) Infof(f string, a ...any) { l.l.Debug().Msgf(f, a...) }
 
 // Fatalf is called by Pebble only on unrecoverable storage errors, and its
 // contract is that it does not return (its default exits the process);
-// carrying on would run on a database in an unknown state.
+// carrying on would run on a database in an unknown state. (A failed commit
+// never gets here: the guard's Logger hands it back to write.)
 func (l pebbleLogger) Fatalf(f string, a ...any) {
 	l.l.Error().Msgf(f, a...)
 	os.Exit(70)
