@@ -58,10 +58,18 @@ func newDefs() *defs {
 				func(s *Sources) Value { return s.InventoryTotal }},
 			{desc("atlas", "served_bytes_total", "Bytes of replies served to Atlas peers."), c,
 				func(s *Sources) Value { return s.BytesServed }},
+			{desc("disk", "low", "1 while writes are paused because the data directory has less free space than storage.min_free_mib."), g,
+				func(s *Sources) Value { return s.DiskLow }},
+			{desc("disk", "free_bytes", "Free space in the data directory's file system, as last checked."), g,
+				func(s *Sources) Value { return s.DiskFree }},
+			{desc("disk", "full_errors_total", "Writes under the data directory that the file system refused for lack of space."), c,
+				func(s *Sources) Value { return s.DiskFullErrors }},
 		},
 		labeled: []labeled{
 			{desc("atlas", "peers", "Atlas peers known, by state.", "state"), g,
 				func(s *Sources) ByLabel { return s.Peers }},
+			{desc("disk", "paused_writes_total", "Writes held back or refused because free space was below storage.min_free_mib, by what was to be written.", "what"), c,
+				func(s *Sources) ByLabel { return s.DiskPaused }},
 		},
 		lag: desc("chain", "lag_blocks", "Blocks between bitcoind's tip and the indexed height."),
 	}

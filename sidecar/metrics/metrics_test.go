@@ -25,8 +25,10 @@ type world struct {
 	height, tip, blocks, ops, rejected, reorgs atomic.Int64
 	gaps, reconnects, silences, served         atomic.Uint64
 	present, total                             atomic.Uint64
+	diskLow, diskFree, diskFull                atomic.Uint64
 	mu                                         sync.Mutex
 	peers                                      map[string]int
+	paused                                     map[string]uint64
 }
 
 func (w *world) sources() Sources {
@@ -47,6 +49,14 @@ func (w *world) sources() Sources {
 			w.mu.Lock()
 			defer w.mu.Unlock()
 			return maps.Clone(w.peers)
+		}),
+		DiskLow:        Uint(w.diskLow.Load),
+		DiskFree:       Uint(w.diskFree.Load),
+		DiskFullErrors: Uint(w.diskFull.Load),
+		DiskPaused: Counts(func() map[string]uint64 {
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			return maps.Clone(w.paused)
 		}),
 	}
 }
@@ -179,8 +189,12 @@ func TestScrapeFollowsSources(t *testing.T) {
 	w.silences.Add(5)
 	w.served.Add(4096)
 	w.present.Store(100)
+	w.diskLow.Store(1)
+	w.diskFree.Store(3 << 20)
+	w.diskFull.Add(2)
 	w.mu.Lock()
 	w.peers = map[string]int{"healthy": 5}
+	w.paused = map[string]uint64{"block": 4, "zonefile": 1}
 	w.mu.Unlock()
 	m.ObserveReorg(2)
 	m.ObserveRPC("getblock", 40*time.Millisecond, "")
@@ -202,6 +216,11 @@ func TestScrapeFollowsSources(t *testing.T) {
 		{"atlasd_atlas_served_bytes_total", nil, 4096},
 		{"atlasd_atlas_zonefiles_present", nil, 100},
 		{"atlasd_atlas_peers", []string{"state", "healthy"}, 5},
+		{"atlasd_disk_low", nil, 1},
+		{"atlasd_disk_free_bytes", nil, 3 << 20},
+		{"atlasd_disk_full_errors_total", nil, 2},
+		{"atlasd_disk_paused_writes_total", []string{"what", "block"}, 4},
+		{"atlasd_disk_paused_writes_total", []string{"what", "zonefile"}, 1},
 		{"atlasd_bitcoind_rpc_duration_seconds", []string{"method", "getblock"}, 2},
 		{"atlasd_bitcoind_rpc_duration_seconds", []string{"method", "getblockcount"}, 1},
 		{"atlasd_bitcoind_rpc_errors_total", []string{"kind", "timeout"}, 1},
@@ -228,7 +247,7 @@ func TestScrapeFollowsSources(t *testing.T) {
 // Every atlasd series carries the atlasd_ prefix, and each kind is what
 // its name promises.
 func TestSeriesNames(t *testing.T) {
-	w := &world{peers: map[string]int{"healthy": 1}}
+	w := &world{peers: map[string]int{"healthy": 1}, paused: map[string]uint64{"block": 1}}
 	m, err := New(w.sources())
 	if err != nil {
 		t.Fatal(err)
@@ -247,6 +266,8 @@ func TestSeriesNames(t *testing.T) {
 		"atlasd_bitcoind_rpc_duration_seconds": true, "atlasd_bitcoind_rpc_errors_total": true,
 		"atlasd_atlas_peers": true, "atlasd_atlas_zonefiles_present": true, "atlasd_atlas_zonefiles_expected": true,
 		"atlasd_atlas_served_bytes_total": true,
+		"atlasd_disk_low":                 true, "atlasd_disk_free_bytes": true, "atlasd_disk_full_errors_total": true,
+		"atlasd_disk_paused_writes_total": true,
 	}
 	for _, f := range fams {
 		name := f.GetName()

@@ -57,6 +57,16 @@ type Sources struct {
 	InventoryPresent, InventoryTotal Value
 	// BytesServed counts bytes of replies to Atlas peers.
 	BytesServed Value
+	// DiskLow is 1 while writes are paused because the data directory's
+	// file system has less free space than storage.min_free_mib, else 0;
+	// DiskFree is that free space in bytes as last checked.
+	DiskLow, DiskFree Value
+	// DiskPaused counts writes held back or refused for lack of space, by
+	// what was to be written ("block", "zonefile", "backup").
+	DiskPaused ByLabel
+	// DiskFullErrors counts writes the file system itself refused for lack
+	// of space (ENOSPC) under the data directory.
+	DiskFullErrors Value
 	// Backup drivers and their plugin processes are not here: the
 	// daemon passes this registry to plugin/backup, whose collector
 	// exports atlasd_backup_* and atlasd_plugin_restarts_total itself.
