@@ -3,6 +3,7 @@ package service_test
 import (
 	"bufio"
 	"context"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -76,7 +77,9 @@ func BenchmarkPull100k(b *testing.B) {
 	for range 3 {
 		dir := b.TempDir()
 		preload(b, dir, zfs)
-		specs = append(specs, spec{chain: chain, dir: dir})
+		// The puller calls from 127.0.0.1, which the rate limit exempts by
+		// default; here the sources hold it to the default limits.
+		specs = append(specs, spec{chain: chain, dir: dir, tune: func(c *service.Config) { c.Limits.Exempt = []netip.Prefix{} }})
 	}
 	sources := startPeers(b, specs...)
 	var seeds []string
@@ -102,6 +105,12 @@ func BenchmarkPull100k(b *testing.B) {
 		b.StopTimer()
 		st := fresh.svc.Status()
 		fresh.stop(b)
+		for _, s := range sources {
+			// The rate limit's defaults must leave honest replication alone.
+			if n := s.svc.Status().RateLimited; n != 0 {
+				b.Errorf("source %s refused %d calls of the pull", s.addr, n)
+			}
+		}
 		b.Logf("pulled %d zonefiles (%.1f MB) from 3 peers in %v: %.1f MB/s; fetched %d, peers %v",
 			n, float64(total)/1e6, elapsed.Round(time.Millisecond), float64(total)/1e6/elapsed.Seconds(), st.Fetched, peerHolds(st))
 	}

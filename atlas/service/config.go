@@ -99,6 +99,10 @@ type Config struct {
 	PushDelay       time.Duration
 	ForkInterval    time.Duration
 	ShutdownTimeout time.Duration
+	// Limits bound what each client address may take from the XML-RPC
+	// server, and the connections it serves; zero fields take
+	// atlas/v1rpc's defaults.
+	Limits v1rpc.Limits
 	// Concurrency is how many peers replication talks to at once, and
 	// MaxStrikes how many lying batches drop a peer; zero takes
 	// atlas/replicate's defaults.

@@ -48,7 +48,7 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
-		if err := srv.Serve(s.ln); !errors.Is(err, http.ErrServerClosed) {
+		if err := srv.Serve(s.rpc.Listener(s.ln)); !errors.Is(err, http.ErrServerClosed) {
 			return err
 		}
 		return nil

@@ -193,9 +193,13 @@ func (s *Service) build(ctx context.Context, dir string) error {
 		Testnet:    testnet,
 		BlockCount: s.cfg.BlockCount,
 		Indexing:   s.cfg.Indexing,
+		Limits:     s.cfg.Limits,
 		Logger:     s.cfg.Logger.With().Str("component", "atlas-rpc").Logger(),
 	})
-	return err
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	return nil
 }
 
 // selfAddress is Hostname, or the bound address with a loopback host in

@@ -70,6 +70,13 @@ type Status struct {
 	// ZonefilesServed the zonefiles it handed out.
 	BytesServed     uint64 `json:"bytes_served"`
 	ZonefilesServed uint64 `json:"zonefiles_served"`
+	// RateLimited counts calls refused because their address had used its
+	// rate limit, ConnsRefused connections refused because their address
+	// held its share already, and Overloaded requests and connections
+	// refused because the whole server was full.
+	RateLimited  uint64 `json:"rate_limited"`
+	ConnsRefused uint64 `json:"conns_refused"`
+	Overloaded   uint64 `json:"overloaded"`
 	// Fetched counts zonefiles stored from pulls, Pushed those that
 	// neighbours accepted from our pushes, PushDropped those not pushed
 	// because the queue was full.
@@ -99,6 +106,9 @@ func (s *Service) Status() Status {
 		Candidates:      s.table.PendingLen(),
 		BytesServed:     s.BytesServed(),
 		ZonefilesServed: s.rpc.Stats().ZonefilesServed.Load(),
+		RateLimited:     s.rpc.Stats().RateLimited.Load(),
+		ConnsRefused:    s.rpc.Stats().ConnsRefused.Load(),
+		Overloaded:      s.rpc.Stats().Overloaded.Load(),
 		Fetched:         s.stats.fetched.Load(),
 		Pushed:          s.stats.pushed.Load(),
 		PushDropped:     s.stats.pushDropped.Load(),

@@ -85,9 +85,13 @@ func TestConnectionCaps(t *testing.T) {
 		held = append(held, c)
 	}
 	// The fourth is refused without being read: the reply is there even
-	// though nothing was sent.
+	// though nothing was sent, held back for a second.
+	start := time.Now()
 	if got := readReply(t, dialFrom(t, e.url, "127.0.2.1")); got != "rate limited" {
 		t.Errorf("fourth connection of one address: %q", got)
+	}
+	if d := time.Since(start); d < 900*time.Millisecond {
+		t.Errorf("refusal answered after %v, want about a second", d)
 	}
 	other := dialFrom(t, e.url, "127.0.2.2")
 	if got := pingOn(t, other); got != "" {

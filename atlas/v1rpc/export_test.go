@@ -14,3 +14,17 @@ func (s *Server) Tokens(ip string) (float64, bool) {
 	}
 	return s.limits.tokens(ipKey(addr))
 }
+
+// ConnsOf returns how many connections the client IP ip holds open.
+func (s *Server) ConnsOf(ip string) int {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil {
+		return 0
+	}
+	s.limits.mu.Lock()
+	defer s.limits.mu.Unlock()
+	if a := s.limits.addrs[ipKey(addr)]; a != nil {
+		return a.conns
+	}
+	return 0
+}

@@ -3,33 +3,54 @@ package v1rpc
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"time"
 )
 
 // Defaults of the per-address limits. They are sized so that honest
-// replication never meets them: a peer pulling 100,000 zonefiles of the
-// mainnet size distribution (16.7 MB, about 30 MB of cost counting the
-// requests) from one node stays inside the burst, and a larger pull goes on
-// at the sustained rate, faster than one puller fetches from one source on
-// the benchmark machine. A flooder is held to about a third of a core
-// (serving costs about 70 ns per reply byte).
+// replication never meets them, because a refused get_zonefiles costs a
+// v1 puller (and ours) that source until its inventory is read again. The
+// cost of pulling 100,000 zonefiles of the mainnet size distribution
+// (16.7 MB) from one node is about 34 MB, requests included, so the burst
+// holds that twice; all of BNS v1 (about 300,000 zonefiles) is about 100
+// MB, and the rate is above the cost one puller took in from three sources
+// in the fastest BenchmarkPull100k run (34 MB in 6 s, 5.7 MB/s). A
+// flooder is held to about half a core: serving measured 50-70 ns per
+// reply byte on the (busy) two-core benchmark machine.
 const (
 	// DefaultRate is the cost one address may use per second.
-	DefaultRate = 4 << 20
+	DefaultRate = 8 << 20
 	// DefaultBurst is the cost an address that has been quiet may use at
 	// once.
-	DefaultBurst = 32 << 20
+	DefaultBurst = 64 << 20
 	// DefaultCallCost is what every call costs on top of the bytes it
 	// carries in and out: a call's fixed work (HTTP, XML-RPC, dispatch)
 	// takes as long as producing about 1 KiB of a get_zonefiles reply.
 	DefaultCallCost = 1 << 10
-	// DefaultMaxConns bounds the open connections: MAX_RPC_THREADS, v1's
-	// file-descriptor budget.
-	DefaultMaxConns = DefaultMaxInFlight
-	// DefaultMaxConnsPerAddr bounds one address's open connections. An
+	// DefaultMaxConns bounds the open connections, and so the memory all
+	// clients together can hold: each connection has at most one call in
+	// the server, whose body is at most 512 KiB and whose reply at most
+	// 100 zonefiles. v1 allowed 1,000 (MAX_RPC_THREADS, its
+	// file-descriptor budget); the Atlas network never had more than a
+	// few hundred peers, each needing a few connections.
+	DefaultMaxConns = 512
+	// DefaultMaxConnsPerAddr bounds one address's open connections, and
+	// so its calls in flight and the debt its bucket can run up. An
 	// atlasd peer uses at most one fetch, one push and one probe at a
-	// time and keeps four idle; a v1 node one per thread.
-	DefaultMaxConnsPerAddr = 16
+	// time and keeps up to four idle; a v1 node one per thread.
+	DefaultMaxConnsPerAddr = 8
+	// DefaultMaxZonefileCalls bounds the get_zonefiles calls in the server
+	// at once. One asking for 100 zonefiles near the 40 KiB maximum holds
+	// about 30 MB while its reply is built and written (the zonefiles,
+	// their base64, the JSON, the XML, the gzip), and holds it until a slow
+	// reader has taken the reply, so this bounds that memory for all
+	// clients together. Calls over it get the "overloaded" reply.
+	DefaultMaxZonefileCalls = 32
+	// DefaultMaxZonefileCallsPerAddr bounds one address's get_zonefiles
+	// calls at once: our replicator makes one per peer at a time, and a
+	// v1 node's zonefile crawler one. Calls over it get the "rate
+	// limited" reply.
+	DefaultMaxZonefileCallsPerAddr = 2
 	// DefaultTracked bounds the addresses remembered: about 100 bytes
 	// each, so a flood from many addresses cannot grow the table beyond
 	// half a megabyte.
@@ -40,6 +61,14 @@ const (
 // reply: long enough that a flooder gets a handful of refusals per second
 // per connection instead of as many as the CPU can write.
 const maxRefusalDelay = time.Second
+
+// DefaultExempt are the addresses the per-address limits leave alone when
+// Limits.Exempt is nil: the loopback addresses v1 itself trusted (it let
+// only them name the peer a peer exchange records). Several peers on one
+// host, as in a devnet, all call from there. Behind a reverse proxy on the
+// same host every client would be exempt: set Exempt to an empty list
+// there.
+var DefaultExempt = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32"), netip.MustParsePrefix("::1/128")}
 
 // ErrLimits reports a Limits field that is negative.
 var ErrLimits = errors.New("v1rpc: bad limits")
@@ -72,6 +101,16 @@ type Limits struct {
 	// MaxConnsPerAddr bounds the connections one address may hold open,
 	// and so the calls it may have in flight.
 	MaxConnsPerAddr int
+	// MaxZonefileCalls and MaxZonefileCallsPerAddr bound the get_zonefiles
+	// calls in flight, in all and per address, for the memory their
+	// replies hold.
+	MaxZonefileCalls        int
+	MaxZonefileCallsPerAddr int
+	// Exempt lists the client addresses the per-address limits (bucket,
+	// connections, get_zonefiles calls) do not apply to; the server-wide
+	// ones still do. Nil means DefaultExempt; an empty list exempts
+	// nobody.
+	Exempt []netip.Prefix
 	// Tracked bounds the addresses remembered while idle; the least
 	// recently seen is forgotten first (its bucket was full or nearly).
 	// Addresses with open connections are always remembered.
@@ -103,6 +142,8 @@ func (l Limits) withDefaults() (Limits, error) {
 	}{
 		{"MaxConns", &l.MaxConns, DefaultMaxConns},
 		{"MaxConnsPerAddr", &l.MaxConnsPerAddr, DefaultMaxConnsPerAddr},
+		{"MaxZonefileCalls", &l.MaxZonefileCalls, DefaultMaxZonefileCalls},
+		{"MaxZonefileCallsPerAddr", &l.MaxZonefileCallsPerAddr, DefaultMaxZonefileCallsPerAddr},
 		{"Tracked", &l.Tracked, DefaultTracked},
 	} {
 		if *f.v < 0 {
@@ -111,6 +152,9 @@ func (l Limits) withDefaults() (Limits, error) {
 		if *f.v == 0 {
 			*f.v = f.def
 		}
+	}
+	if l.Exempt == nil {
+		l.Exempt = DefaultExempt
 	}
 	return l, nil
 }

@@ -2,8 +2,8 @@ package v1rpc
 
 import (
 	"net"
-	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -13,18 +13,37 @@ import (
 // zero on purpose.
 const refusalWriteTimeout = 100 * time.Millisecond
 
+// maxHeldRefusals bounds the refused connections held for maxRefusalDelay
+// before their reply, which turns a client reconnecting in a loop into one
+// that reconnects once a second. Past the bound (many addresses at once)
+// refusals are answered at once: holding them costs a descriptor each.
+const maxHeldRefusals = 64
+
 // Listener returns ln wrapped so that its connections count against the
 // limits. A connection over MaxConns gets v1's canned "overloaded" reply,
 // and one over its address's MaxConnsPerAddr the "rate limited" one, both
-// written at once without reading the request, and is closed: what v1 did
-// past MAX_RPC_THREADS. Serve the wrapped listener with this Server.
+// written without reading the request, and is closed: what v1 did past
+// MAX_RPC_THREADS. The reply comes after a second (for up to 64 refused
+// connections at a time), so that a client reconnecting in a loop does so
+// once a second. Serve the wrapped listener with this Server.
 func (s *Server) Listener(ln net.Listener) net.Listener {
-	return &limitListener{Listener: ln, s: s}
+	return &limitListener{Listener: ln, s: s, done: make(chan struct{})}
 }
 
 type limitListener struct {
 	net.Listener
 	s *Server
+	// held counts refused connections waiting for their reply; done ends
+	// their wait when the listener closes.
+	held      atomic.Int64
+	done      chan struct{}
+	closeOnce sync.Once
+}
+
+// Close closes the listener and answers the held refusals now.
+func (l *limitListener) Close() error {
+	l.closeOnce.Do(func() { close(l.done) })
+	return l.Listener.Close()
 }
 
 // Accept returns the next connection within the limits, refusing the
@@ -35,18 +54,38 @@ func (l *limitListener) Accept() (net.Conn, error) {
 		if err != nil {
 			return nil, err
 		}
-		key := addrKey(c.RemoteAddr().String())
-		switch l.s.limits.openConn(key) {
+		cl := l.s.limits.clientOf(c.RemoteAddr().String())
+		switch l.s.limits.openConn(cl) {
 		case connOK:
-			return &limitConn{Conn: c, lim: l.s.limits, key: key}, nil
+			return &limitConn{Conn: c, lim: l.s.limits, client: cl}, nil
 		case connOverloaded:
 			l.s.stats.Overloaded.Add(1)
-			refuseConn(c, l.s.overloadedRaw)
+			l.refuse(c, l.s.overloadedRaw)
 		case connAddrFull:
 			l.s.stats.ConnsRefused.Add(1)
-			refuseConn(c, l.s.rateLimitedRaw)
+			l.refuse(c, l.s.rateLimitedRaw)
 		}
 	}
+}
+
+// refuse answers a refused connection after maxRefusalDelay if fewer than
+// maxHeldRefusals are waiting, at once otherwise.
+func (l *limitListener) refuse(c net.Conn, reply []byte) {
+	if l.held.Add(1) > maxHeldRefusals {
+		l.held.Add(-1)
+		refuseConn(c, reply)
+		return
+	}
+	go func() {
+		defer l.held.Add(-1)
+		t := time.NewTimer(maxRefusalDelay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-l.done:
+		}
+		refuseConn(c, reply)
+	}()
 }
 
 // refuseConn writes a canned reply and closes c. A client that had already
@@ -61,15 +100,15 @@ func refuseConn(c net.Conn, reply []byte) {
 // limitConn uncounts its connection once, however often it is closed.
 type limitConn struct {
 	net.Conn
-	lim  *limiter
-	key  netip.Addr
-	once sync.Once
+	lim    *limiter
+	client client
+	once   sync.Once
 }
 
 // Close closes the connection and releases its place.
 func (c *limitConn) Close() error {
 	err := c.Conn.Close()
-	c.once.Do(func() { c.lim.closeConn(c.key) })
+	c.once.Do(func() { c.lim.closeConn(c.client) })
 	return err
 }
 

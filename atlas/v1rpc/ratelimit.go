@@ -20,6 +20,28 @@ func addrKey(remote string) netip.Addr {
 	return ipKey(ap.Addr())
 }
 
+// client is a caller as the limiter sees it: the address it is limited
+// as, or exempt from the per-address limits.
+type client struct {
+	key    netip.Addr
+	exempt bool
+}
+
+// clientOf classifies the remote address of a connection or request.
+func (l *limiter) clientOf(remote string) client {
+	ap, err := netip.ParseAddrPort(remote)
+	if err != nil {
+		return client{}
+	}
+	ip := ap.Addr().Unmap().WithZone("")
+	for _, p := range l.lim.Exempt {
+		if p.Contains(ip) {
+			return client{exempt: true}
+		}
+	}
+	return client{key: ipKey(ip)}
+}
+
 // ipKey is addrKey of an IP.
 func ipKey(ip netip.Addr) netip.Addr {
 	ip = ip.Unmap()
@@ -40,7 +62,9 @@ type addrState struct {
 	// in the idle list and cannot be forgotten, so every close and end
 	// finds the entry its open and begin counted on.
 	conns, calls int
-	idle         *list.Element
+	// zonefileCalls are its get_zonefiles calls in flight.
+	zonefileCalls int
+	idle          *list.Element
 }
 
 // limiter is the table of addresses. Entries in use are pinned; idle ones
@@ -52,10 +76,11 @@ type limiter struct {
 	burst float64
 	now   func() time.Time
 
-	mu    sync.Mutex
-	addrs map[netip.Addr]*addrState
-	idle  list.List
-	conns int
+	mu            sync.Mutex
+	addrs         map[netip.Addr]*addrState
+	idle          list.List
+	conns         int
+	zonefileCalls int
 }
 
 func newLimiter(lim Limits, now func() time.Time) *limiter {
@@ -116,13 +141,17 @@ const (
 // so that reconnecting in a loop drains the bucket as calling in a loop
 // does; a refusal because the whole server is full is not the address's
 // doing and costs it nothing.
-func (l *limiter) openConn(key netip.Addr) connVerdict {
+func (l *limiter) openConn(c client) connVerdict {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.conns >= l.lim.MaxConns {
 		return connOverloaded
 	}
-	a := l.pinLocked(key)
+	if c.exempt {
+		l.conns++
+		return connOK
+	}
+	a := l.pinLocked(c.key)
 	a.tokens -= float64(l.lim.CallCost)
 	if a.conns >= l.lim.MaxConnsPerAddr {
 		l.unpinLocked(a)
@@ -134,10 +163,14 @@ func (l *limiter) openConn(key netip.Addr) connVerdict {
 }
 
 // closeConn uncounts a connection openConn admitted.
-func (l *limiter) closeConn(key netip.Addr) {
+func (l *limiter) closeConn(c client) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	a := l.addrs[key]
+	if c.exempt {
+		l.conns--
+		return
+	}
+	a := l.addrs[c.key]
 	if a == nil || a.conns == 0 {
 		return // unreachable: an open connection pins its entry
 	}
@@ -146,32 +179,65 @@ func (l *limiter) closeConn(key netip.Addr) {
 	l.unpinLocked(a)
 }
 
-// begin admits a call from key while its bucket is not empty. Admitted, it
-// returns the entry, to pass to end; refused, how long the bucket takes to
-// hold a call's cost again.
-func (l *limiter) begin(key netip.Addr) (*addrState, time.Duration) {
+// begin admits a call from c while its bucket is not empty. Admitted, it
+// returns the entry (nil for an exempt client), to pass to end; refused,
+// how long the bucket takes to hold a call's cost again.
+func (l *limiter) begin(c client) (a *addrState, wait time.Duration, ok bool) {
+	if c.exempt {
+		return nil, 0, true
+	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	a := l.pinLocked(key)
+	a = l.pinLocked(c.key)
 	if a.tokens <= 0 {
 		// The refusal itself costs a call: a flooder that keeps asking
 		// stays refused.
 		a.tokens -= float64(l.lim.CallCost)
-		wait := time.Duration((float64(l.lim.CallCost) - a.tokens) / l.rate * float64(time.Second))
+		wait = time.Duration((float64(l.lim.CallCost) - a.tokens) / l.rate * float64(time.Second))
 		l.unpinLocked(a)
-		return nil, wait
+		return nil, wait, false
 	}
 	a.calls++
-	return a, 0
+	return a, 0, true
 }
 
-// end takes an admitted call's cost and unpins its entry.
-func (l *limiter) end(a *addrState, cost int64) {
+// end takes an admitted call's cost, gives back its get_zonefiles slot if
+// it took one, and unpins its entry.
+func (l *limiter) end(a *addrState, cost int64, zonefileCall bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if zonefileCall {
+		l.zonefileCalls--
+	}
+	if a == nil {
+		return // an exempt client
+	}
+	if zonefileCall {
+		a.zonefileCalls--
+	}
 	a.tokens -= float64(cost)
 	a.calls--
 	l.unpinLocked(a)
+}
+
+// takeZonefileCall admits a get_zonefiles call of the admitted call a
+// (nil for an exempt client, which only the server-wide bound applies to)
+// within MaxZonefileCalls and MaxZonefileCallsPerAddr; end gives the slot
+// back. The verdicts are openConn's.
+func (l *limiter) takeZonefileCall(a *addrState) connVerdict {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch {
+	case l.zonefileCalls >= l.lim.MaxZonefileCalls:
+		return connOverloaded
+	case a != nil && a.zonefileCalls >= l.lim.MaxZonefileCallsPerAddr:
+		return connAddrFull
+	}
+	if a != nil {
+		a.zonefileCalls++
+	}
+	l.zonefileCalls++
+	return connOK
 }
 
 // tokens returns the tokens in key's bucket, refilled to now, and whether
@@ -202,16 +268,21 @@ func (l *limiter) openConns() int {
 	return l.conns
 }
 
-// callCost gathers the bytes one call moves: its request body as it is
-// read and its reply as it is encoded.
-type callCost struct{ n atomic.Int64 }
+// callState is what the limiter needs to know of one admitted call: the
+// bytes it moves (its request body as it is read and its reply as it is
+// encoded) and whether it holds a get_zonefiles slot.
+type callState struct {
+	n            atomic.Int64
+	addr         *addrState
+	zonefileCall atomic.Bool
+}
 
-type costKey struct{}
+type callKey struct{}
 
 // countingBody adds what is read of a request body to the call's cost.
 type countingBody struct {
 	io.ReadCloser
-	c *callCost
+	c *callState
 }
 
 func (b countingBody) Read(p []byte) (int, error) {

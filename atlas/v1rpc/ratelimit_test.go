@@ -236,6 +236,10 @@ func TestRateLimitPerAddress(t *testing.T) {
 			if floodServed.Load() != 0 {
 				t.Errorf("flooder served %d calls with an empty bucket", floodServed.Load())
 			}
+			// Its connections gone, the flooder is one client again, not
+			// one over its connection cap.
+			flooder.tr.CloseIdleConnections()
+			waitFor(t, func() bool { return e.srv.ConnsOf(flooder.ip) == 0 })
 
 			// Half the window: still refused. The whole window: served.
 			debt, _ := e.srv.Tokens(flooder.ip)

@@ -171,14 +171,14 @@ func (s *Server) Stats() *Stats { return &s.stats }
 // ServeHTTP implements http.Handler. The caller's address must have
 // tokens left; the call's cost is taken when it is done.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	a, wait := s.limits.begin(addrKey(r.RemoteAddr))
-	if a == nil {
+	a, wait, ok := s.limits.begin(s.limits.clientOf(r.RemoteAddr))
+	if !ok {
 		s.stats.RateLimited.Add(1)
 		s.rateLimited(w, r, wait)
 		return
 	}
-	cost := &callCost{}
-	defer func() { s.limits.end(a, s.cfg.Limits.CallCost+cost.n.Load()) }()
+	call := &callState{addr: a}
+	defer func() { s.limits.end(a, s.cfg.Limits.CallCost+call.n.Load(), call.zonefileCall.Load()) }()
 	if s.inFlight.Add(1) > int64(s.cfg.MaxInFlight) {
 		s.inFlight.Add(-1)
 		s.stats.Overloaded.Add(1)
@@ -186,8 +186,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.inFlight.Add(-1)
-	r.Body = countingBody{r.Body, cost}
-	s.rpc.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), costKey{}, cost)))
+	r.Body = countingBody{r.Body, call}
+	s.rpc.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), callKey{}, call)))
 }
 
 // rateLimited answers a refused call after holding it for the time its
@@ -206,6 +206,35 @@ func (s *Server) rateLimited(w http.ResponseWriter, r *http.Request, wait time.D
 		}
 	}
 	s.cannedReply(w, rateLimitedReply, false)
+}
+
+// zonefileCallSlot takes a get_zonefiles slot for the call in ctx (see
+// Limits.MaxZonefileCalls). Refused, it waits maxRefusalDelay, as a refused
+// call does, and returns the reply to send instead.
+func (s *Server) zonefileCallSlot(ctx context.Context) (obj, bool) {
+	c, ok := ctx.Value(callKey{}).(*callState)
+	if !ok {
+		return nil, true // not through ServeHTTP: nothing to limit
+	}
+	var reply obj
+	switch s.limits.takeZonefileCall(c.addr) {
+	case connOK:
+		c.zonefileCall.Store(true)
+		return nil, true
+	case connOverloaded:
+		s.stats.Overloaded.Add(1)
+		reply = overloadedReply
+	default:
+		s.stats.RateLimited.Add(1)
+		reply = rateLimitedReply
+	}
+	t := time.NewTimer(maxRefusalDelay)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+	return reply, false
 }
 
 // overloadedReply is v1's refusal for a server with too many requests.
@@ -320,7 +349,7 @@ func (s *Server) finish(ctx context.Context, name string, st *MethodStats, reply
 		st.Errors.Add(1)
 	}
 	st.Bytes.Add(uint64(len(out)))
-	if c, ok := ctx.Value(costKey{}).(*callCost); ok {
+	if c, ok := ctx.Value(callKey{}).(*callState); ok {
 		c.n.Add(int64(len(out)))
 	}
 	s.cfg.Logger.Debug().Str("method", name).Int("bytes", len(out)).Bool("error", isErrorReply(reply)).Msg("rpc")

@@ -27,7 +27,7 @@ const (
 
 // getZonefiles returns, base64, each asked-for zonefile this node holds and
 // that verifies; others are left out (rpc_get_zonefiles).
-func (s *Server) getZonefiles(_ context.Context, p []xmlrpc.Value) obj {
+func (s *Server) getZonefiles(ctx context.Context, p []xmlrpc.Value) obj {
 	list, ok := p[0].AsArray()
 	if !ok {
 		return refusal("Invalid zonefile hashes", 400)
@@ -42,6 +42,11 @@ func (s *Server) getZonefiles(_ context.Context, p []xmlrpc.Value) obj {
 			return refusal("Invalid zone file hash", 400)
 		}
 		keys = append(keys, h)
+	}
+	// The arguments are v1's; the slot is ours, taken before the
+	// zonefiles are read.
+	if refused, ok := s.zonefileCallSlot(ctx); !ok {
+		return refused
 	}
 	found := obj{}
 	seen := make(map[string]bool, len(keys))
