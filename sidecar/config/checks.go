@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"net"
+	"net/netip"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -37,6 +38,8 @@ func (s *setting) applyChecks(cfg *Config, home string, errs *errList) {
 			reason = s.checkAddrs(cfg, rule == "listen", optional)
 		case "zmq":
 			reason = checkZMQ(f.String(), s.secret)
+		case "cidr":
+			reason = checkCIDRs(f.Interface().([]string))
 		case "positive":
 			if n := s.number(cfg); n <= 0 {
 				reason = "must be greater than zero"
@@ -108,6 +111,17 @@ func checkHostPort(v string, listen, secret bool) string {
 	n, err := strconv.ParseUint(port, 10, 16)
 	if err != nil || (n == 0 && !listen) {
 		return "want a port from 1 to 65535, got " + show(v, secret)
+	}
+	return ""
+}
+
+// checkCIDRs accepts a list of networks in CIDR form ("10.0.0.0/8",
+// "::1/128").
+func checkCIDRs(v []string) string {
+	for i, c := range v {
+		if _, err := netip.ParsePrefix(c); err != nil {
+			return fmt.Sprintf("item %d: want a network such as 127.0.0.1/32, got %s", i, show(c, false))
+		}
 	}
 	return ""
 }

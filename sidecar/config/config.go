@@ -53,6 +53,14 @@ type Atlas struct {
 	Hostname  string   `toml:"hostname" check:"dial,optional" help:"host:port other peers should use to reach us"`
 	Seeds     []string `toml:"seeds" check:"dial" help:"peers to start from, host:port"`
 	Blacklist []string `toml:"blacklist" check:"dial" help:"peers never contacted, host:port"`
+	// The limits on the Atlas port (atlas/v1rpc.Limits): a token bucket
+	// per client IP (an IPv6 /64) charged with the bytes of each call in
+	// and out plus 1 KiB, and connection caps.
+	RateLimit     int      `toml:"rate_limit" check:"positive" help:"bytes per second one client IP may cost the Atlas port (requests in, replies out, 1 KiB per call)"`
+	RateBurst     int      `toml:"rate_burst" check:"positive" help:"bytes a client IP that has been quiet may cost at once"`
+	MaxConns      int      `toml:"max_conns" check:"positive,max=65536" help:"open connections to the Atlas port, in all"`
+	MaxConnsPerIP int      `toml:"max_conns_per_ip" check:"positive,max=65536" help:"open connections to the Atlas port from one client IP"`
+	RateExempt    []string `toml:"rate_exempt" check:"cidr" help:"client networks the per-IP limits do not apply to (CIDR)"`
 }
 
 // API is the operator-facing REST API, metrics and health endpoints.
@@ -94,8 +102,17 @@ func Default() Config {
 			PollInterval: 5 * time.Second,
 		},
 		Replay: Replay{UndoWindow: 144},
-		Atlas:  Atlas{Enabled: true, Listen: "0.0.0.0:6264"},
-		API:    API{Listen: "127.0.0.1:6270"},
+		Atlas: Atlas{
+			Enabled: true,
+			Listen:  "0.0.0.0:6264",
+			// atlas/v1rpc's defaults, which honest replication never meets.
+			RateLimit:     8 << 20,
+			RateBurst:     64 << 20,
+			MaxConns:      512,
+			MaxConnsPerIP: 8,
+			RateExempt:    []string{"127.0.0.1/32", "::1/128"},
+		},
+		API: API{Listen: "127.0.0.1:6270"},
 		// Room for a few memtable flushes and a compaction of the replay
 		// state with margin; bitcoind stops at 50 MB.
 		Storage: Storage{MinFreeMiB: 128},

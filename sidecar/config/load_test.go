@@ -40,6 +40,8 @@ func TestLoadExampleFile(t *testing.T) {
 			Hostname:  "atlas.example.org:6264",
 			Seeds:     []string{"node.blockstack.org:6264", "10.0.0.3:6264"},
 			Blacklist: []string{"[2001:db8::1]:6264"},
+			RateLimit: 1 << 20, RateBurst: 16 << 20, MaxConns: 256, MaxConnsPerIP: 4,
+			RateExempt: []string{"10.0.0.0/24"},
 		},
 		API:     API{Listen: "127.0.0.1:16270"},
 		Storage: Storage{MinFreeMiB: 512},

@@ -36,6 +36,7 @@ func (c Config) validate(home string) (Config, error) {
 	out := c
 	out.Atlas.Seeds = slices.Clone(c.Atlas.Seeds)
 	out.Atlas.Blacklist = slices.Clone(c.Atlas.Blacklist)
+	out.Atlas.RateExempt = slices.Clone(c.Atlas.RateExempt)
 	out.Backup = slices.Clone(c.Backup)
 	var errs errList
 	for i := range all {
