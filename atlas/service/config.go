@@ -12,6 +12,7 @@ import (
 	"github.com/atlasd/atlasd/atlas/inventory"
 	"github.com/atlasd/atlasd/atlas/replicate"
 	"github.com/atlasd/atlasd/atlas/v1rpc"
+	"github.com/atlasd/atlasd/atlas/zonestore"
 )
 
 // Defaults for the Config fields left zero. v1 paused 300 s between
@@ -113,6 +114,9 @@ type Config struct {
 	// it is durable. It runs on the storing goroutine: it must return
 	// quickly (queue the work) and must not call Put or SyncChain.
 	OnStored func(hash inventory.Hash, height int32)
+	// Store carries the zonefile store's file system and write gate (the
+	// daemon's disk-space guard); its Logger is set here.
+	Store zonestore.Options
 	// Logger receives the service's messages; each part logs under its
 	// own "component" field. The zero Logger discards them.
 	Logger zerolog.Logger

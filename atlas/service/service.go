@@ -135,9 +135,9 @@ func (s *Service) build(ctx context.Context, dir string) error {
 	}
 	_, portStr, _ := net.SplitHostPort(s.self)
 	port, _ := strconv.Atoi(portStr)
-	if s.store, err = zonestore.Open(filepath.Join(dir, StoreDir), zonestore.Options{
-		Logger: s.cfg.Logger.With().Str("component", "zonestore").Logger(),
-	}); err != nil {
+	storeOpts := s.cfg.Store
+	storeOpts.Logger = s.cfg.Logger.With().Str("component", "zonestore").Logger()
+	if s.store, err = zonestore.Open(filepath.Join(dir, StoreDir), storeOpts); err != nil {
 		return err
 	}
 	if s.core, err = node.Open(ctx, s.chain, s.store, node.Options{
