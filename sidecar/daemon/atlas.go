@@ -26,11 +26,16 @@ func (d *Daemon) startAtlas(ctx context.Context, wg *sync.WaitGroup) error {
 	var mgr *backup.Manager
 	// The four genesis-snapshot heights answer as v1's snapshot table did.
 	chain := replaychain.Chain{Machine: d.Machine, Genesis: d.p.GenesisSnapshot, FirstBlock: d.p.FirstBlock}
+	limits, err := atlasLimits(d.cfg.Atlas)
+	if err != nil {
+		return err
+	}
 	svc, err := service.Open(ctx, chain, filepath.Join(d.dir, "atlas"), service.Config{
 		Listen:     d.cfg.Atlas.Listen,
 		Hostname:   d.cfg.Atlas.Hostname,
 		Seeds:      d.cfg.Atlas.Seeds,
 		Blacklist:  d.cfg.Atlas.Blacklist,
+		Limits:     limits,
 		Testnet:    d.p.Network != "mainnet",
 		Version:    "",
 		FirstBlock: int64(d.p.FirstBlock),
