@@ -33,6 +33,10 @@
 // table and kept out for a day, as a peer that lies about zonefiles is.
 // Seeds are never dropped; the operator named them.
 //
+// The XML-RPC server is v1rpc's, with its per-address limits
+// (Config.Limits), on a listener that caps connections; the HTTP server
+// adds header, read, write and idle deadlines against slow clients.
+//
 // Status and the small read functions beside it are plain snapshots of
 // counters, for the REST API and for Prometheus collectors that read them
 // at scrape time.

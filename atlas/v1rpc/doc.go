@@ -25,9 +25,12 @@
 // bytes in and out plus a fixed amount per call; an address whose bucket
 // is empty is answered, after a short delay, with an error object in the
 // shape of v1's "overloaded" reply, which v1's client treats as a failed
-// call. Server.Listener caps the open connections, in all and per address.
-// The table of addresses is bounded: idle addresses are forgotten least
-// recently seen first. Stats counts the refusals.
+// call. Server.Listener caps the open connections, in all and per address,
+// and get_zonefiles calls, whose replies can hold tens of megabytes, are
+// bounded in all and per address too. Loopback callers, whom v1 trusted,
+// are exempt from the per-address limits by default. The table of
+// addresses is bounded: idle addresses are forgotten least recently seen
+// first. Stats counts the refusals.
 //
 // The server reads the node (atlas/node.Core) for inventory, zonefiles and
 // chain facts, and a Peers table for the peer exchange; it keeps per-method
