@@ -9,14 +9,14 @@ import (
 
 // Defaults of the per-address limits. They are sized so that honest
 // replication never meets them, because a refused get_zonefiles costs a
-// v1 puller (and ours) that source until its inventory is read again. The
-// cost of pulling 100,000 zonefiles of the mainnet size distribution
-// (16.7 MB) from one node is about 34 MB, requests included, so the burst
-// holds that twice; all of BNS v1 (about 300,000 zonefiles) is about 100
-// MB, and the rate is above the cost one puller took in from three sources
-// in the fastest BenchmarkPull100k run (34 MB in 6 s, 5.7 MB/s). A
-// flooder is held to about half a core: serving measured 50-70 ns per
-// reply byte on the (busy) two-core benchmark machine.
+// v1 puller (and ours) that source until its inventory is read again. A
+// fresh peer pulling 100,000 zonefiles of the mainnet size distribution
+// (16.7 MB) from one node took 3.4 s on the two-core development machine,
+// at about 10 MB/s of cost (27 MB of replies, 7 MB of requests): against
+// the rate that drains the burst by under 2 MB/s, so a pull meets the
+// limit only after about 400 MB, four times all of BNS v1 (about 300,000
+// zonefiles, 100 MB of cost). A flooder is held to about half a core:
+// serving measured 50-70 ns per reply byte on the same machine under load.
 const (
 	// DefaultRate is the cost one address may use per second.
 	DefaultRate = 8 << 20
