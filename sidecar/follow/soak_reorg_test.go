@@ -111,7 +111,7 @@ func newReorgSoak(t *testing.T, rng *rand.Rand) *reorgSoak {
 		s.owners[label+"."+soakNamespace] = w.register(label)
 		s.names = append(s.names, label+"."+soakNamespace)
 	}
-	s.mine(145) // below the undo window as well
+	s.mine(145) // out of reach of any reorg the undo window allows
 	return s
 }
 
