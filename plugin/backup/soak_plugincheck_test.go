@@ -226,14 +226,16 @@ type hangCount struct {
 	total    int // freeze and deadlock faults
 	probed   int // killed and replaced by the host after a failed probe
 	killed   int // killed by the soak first
+	crashed  int // taken down by a crash fault of another call first
 	ended    int // still hung when their manager stopped or was killed
 	restarts int // plugin restarts logged, any cause
 }
 
 // checkHangs matches each freeze and deadlock fault with what the host
-// did about the process: replaced after a failed probe, or the manager ended
-// (or the soak killed the process) before the host could have noticed. A
-// hung process left running longer than that fails the test.
+// did about the process: replaced after a failed probe, or the process died
+// first (killed by the soak, or crashed by a fault drawn by another call
+// at the same moment), or the manager ended before the host could have
+// noticed. A hung process left running longer than that fails the test.
 func (s *pluginSoak) checkHangs() {
 	t := s.t
 	j, err := chaos.ReadJournal(s.journal)
@@ -265,6 +267,13 @@ func (s *pluginSoak) checkHangs() {
 			}
 		}
 	}
+	crashes := map[int]bool{} // starts that drew a fault ending the process
+	for _, e := range j.Events {
+		switch e.Kind {
+		case chaos.Crash, chaos.CrashAfter, chaos.Torn:
+			crashes[e.Start] = true
+		}
+	}
 	limit := soakCallTimeout + soakProbeTimeout + 15*time.Second
 	for _, e := range j.Events {
 		if e.Kind != chaos.Freeze && e.Kind != chaos.Deadlock {
@@ -278,6 +287,8 @@ func (s *pluginSoak) checkHangs() {
 			s.hangs.probed++
 		case s.killed[pid]:
 			s.hangs.killed++
+		case why != "" && crashes[e.Start]:
+			s.hangs.crashed++
 		case why == "" && run != nil && !run.ended.IsZero() && run.ended.Sub(e.At) < limit:
 			s.hangs.ended++
 		default:

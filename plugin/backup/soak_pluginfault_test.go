@@ -489,9 +489,9 @@ func (s *pluginSoak) notes() string {
 		slowest = max(slowest, d)
 	}
 	return fmt.Sprintf("seed %d; %d zonefiles; injected: %s; SIGKILL: %d plugins, %d managers; "+
-		"%d manager processes, %d chaos plugin starts, %d plugin restarts; hung plugins: %d replaced after a probe, %d killed by the soak first, %d ended with their manager; "+
+		"%d manager processes, %d chaos plugin starts, %d plugin restarts; hung plugins: %d replaced after a probe, %d killed by the soak first, %d crashed first, %d ended with their manager; "+
 		"status under chaos: %d failed uploads, %d restarts; slowest clean stop %s; orphaned plugins %d; temp files left by interrupted writes %d; %s",
 		s.seed, len(s.zfs), strings.Join(kinds, ", "), s.pluginKills, s.managerKills,
-		s.managers, j.Starts, s.hangs.restarts, s.hangs.probed, s.hangs.killed, s.hangs.ended,
+		s.managers, j.Starts, s.hangs.restarts, s.hangs.probed, s.hangs.killed, s.hangs.crashed, s.hangs.ended,
 		s.seen.failed, s.seen.restarts, slowest.Round(10*time.Millisecond), s.orphans, s.strays, s.restoreNote)
 }
