@@ -97,6 +97,15 @@ func (d *Daemon) newMetrics() (*metrics.Metrics, error) {
 		OpsApplied:    stat(func() int64 { return fs().OpsAccepted.Load() }),
 		OpsRejected:   stat(func() int64 { return fs().OpsRejected.Load() }),
 		Reorgs:        stat(func() int64 { return fs().Reorgs.Load() }),
+		DiskLow: func() float64 {
+			if d.guard.low.Load() {
+				return 1
+			}
+			return 0
+		},
+		DiskFree:       metrics.Uint(d.guard.freeBytes.Load),
+		DiskPaused:     metrics.Counts(d.guard.pausedCounts),
+		DiskFullErrors: metrics.Uint(d.guard.fullErrs.Load),
 	})
 }
 
@@ -118,7 +127,13 @@ func (d *Daemon) serveAPI(ctx context.Context, wg *sync.WaitGroup) error {
 		w.Header().Set("Content-Type", "application/json")
 		json.NewEncoder(w).Encode(map[string]any{"drivers": st})
 	})
-	m.Mount(h.Mux(), metrics.SyncedWithin(2, d.indexed, func() int64 { return max(d.nodeTip(), 0) }))
+	synced := metrics.SyncedWithin(2, d.indexed, func() int64 { return max(d.nodeTip(), 0) })
+	m.Mount(h.Mux(), func() error {
+		if err := d.guard.ready(); err != nil {
+			return err
+		}
+		return synced()
+	})
 	ln, err := net.Listen("tcp", d.cfg.API.Listen)
 	if err != nil {
 		return fmt.Errorf("daemon: api.listen %s: %w", d.cfg.API.Listen, err)
@@ -130,11 +145,33 @@ func (d *Daemon) serveAPI(ctx context.Context, wg *sync.WaitGroup) error {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		if err := metrics.Serve(ctx, ln, h); err != nil {
+		if err := metrics.Serve(ctx, ln, d.refuseWhenFull(h)); err != nil {
 			d.log.Error().Err(err).Msg("API server stopped")
 		}
 	}()
 	return nil
+}
+
+// refuseWhenFull answers POST /v1/zonefile with 503 and Retry-After while
+// the disk guard holds writes back, so a client knows to post again later
+// (the API would answer a refused store write with 500). Every other
+// request, reads above all, goes through.
+func (d *Daemon) refuseWhenFull(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/v1/zonefile" {
+			if err := d.guard.check("zonefile"); err != nil {
+				w.Header().Set("Content-Type", "application/json")
+				w.Header().Set("Retry-After", "60")
+				w.WriteHeader(http.StatusServiceUnavailable)
+				json.NewEncoder(w).Encode(map[string]any{
+					"error":       err.Error() + "; the zonefile was not stored, post it again once space is freed",
+					"http_status": http.StatusServiceUnavailable,
+				})
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // APIAddr is the REST API's address once Run has bound it.

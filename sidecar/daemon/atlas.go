@@ -24,6 +24,7 @@ func (d *Daemon) startAtlas(ctx context.Context, wg *sync.WaitGroup) error {
 		return nil
 	}
 	var mgr *backup.Manager
+	var feed *backupFeed
 	// The four genesis-snapshot heights answer as v1's snapshot table did.
 	chain := replaychain.Chain{Machine: d.Machine, Genesis: d.p.GenesisSnapshot, FirstBlock: d.p.FirstBlock}
 	limits, err := atlasLimits(d.cfg.Atlas)
@@ -47,12 +48,12 @@ func (d *Daemon) startAtlas(ctx context.Context, wg *sync.WaitGroup) error {
 		},
 		Indexing: func() bool { t := d.nodeTip(); return t < 0 || t-d.indexed() > 6 },
 		OnStored: func(h inventory.Hash, _ int32) {
-			if mgr != nil {
-				if err := mgr.Enqueue(context.WithoutCancel(ctx), backup.Hash(h)); err != nil {
-					d.log.Error().Err(err).Str("zonefile", h.String()).Msg("backup queue write failed")
-				}
+			if feed != nil {
+				feed.stored(ctx, h)
 			}
 		},
+		// Zonefiles from peers and the replicator wait for room too.
+		Store:  zonestore.Options{FS: d.guard.fs(), WriteGate: func() error { return d.guard.check("zonefile") }},
 		Logger: d.log,
 	})
 	if err != nil {
@@ -64,12 +65,13 @@ func (d *Daemon) startAtlas(ctx context.Context, wg *sync.WaitGroup) error {
 			specs[i] = backup.Spec{Name: b.Name, Path: b.Path, SHA256: b.SHA256, Settings: b.Settings}
 		}
 		if mgr, err = backup.New(ctx, backup.Config{
-			Dir: filepath.Join(d.dir, "backup"), Drivers: specs, Source: coreSource{svc.Core()},
+			Dir: filepath.Join(d.dir, "backup"), FS: d.guard.fs(), Drivers: specs, Source: coreSource{svc.Core()},
 			Logger: d.log.With().Str("component", "backup").Logger(), Registerer: d.metrics.Registerer(),
 		}); err != nil {
 			svc.Close()
 			return fmt.Errorf("daemon: backup: %w", err)
 		}
+		feed = newBackupFeed(d, mgr, svc.Core().Store())
 	}
 	d.mu.Lock()
 	d.atlas, d.backup = svc, mgr
@@ -94,7 +96,7 @@ func (d *Daemon) startAtlas(ctx context.Context, wg *sync.WaitGroup) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			d.runBackup(ctx, svc, mgr)
+			d.runBackup(ctx, svc, mgr, feed)
 		}()
 	}
 	return nil
@@ -130,7 +132,7 @@ func (d *Daemon) kickAtlas() {
 // runBackup runs the drivers, queues zonefiles held before a driver was
 // configured, and restores missing zonefiles from the drivers before the
 // peers are asked (the replicator asks peers for whatever is still missing).
-func (d *Daemon) runBackup(ctx context.Context, svc *service.Service, mgr *backup.Manager) {
+func (d *Daemon) runBackup(ctx context.Context, svc *service.Service, mgr *backup.Manager, feed *backupFeed) {
 	defer mgr.Close()
 	done := make(chan struct{})
 	go func() {
@@ -139,6 +141,17 @@ func (d *Daemon) runBackup(ctx context.Context, svc *service.Service, mgr *backu
 			d.log.Error().Err(err).Msg("backup drivers stopped")
 		}
 	}()
+	fed := make(chan struct{})
+	go func() {
+		defer close(fed)
+		feed.run(ctx)
+	}()
+	defer func() { <-fed }()
+	// Backfill and restore both write; with the disk nearly full they wait.
+	if err := d.guard.wait(ctx, "backup"); err != nil {
+		<-done
+		return
+	}
 	store := svc.Core().Store()
 	if names, err := mgr.Backfill(ctx, func(fn func(backup.Hash) error) error {
 		return store.Scan(func(h inventory.Hash) error { return fn(backup.Hash(h)) })
@@ -162,7 +175,7 @@ func (d *Daemon) runBackup(ctx context.Context, svc *service.Service, mgr *backu
 		for i, h := range missing {
 			wanted[i] = backup.Hash(h)
 		}
-		res, err := mgr.Restore(ctx, wanted, coreSink{svc})
+		res, err := mgr.Restore(ctx, wanted, coreSink{d, svc})
 		if err != nil && ctx.Err() == nil {
 			d.log.Warn().Err(err).Msg("restore from backup drivers failed")
 		}
@@ -184,9 +197,15 @@ func (s coreSource) Zonefile(_ context.Context, h backup.Hash) ([]byte, error) {
 
 // coreSink stores restored zonefiles through the Atlas peer, which checks
 // they were announced.
-type coreSink struct{ s *service.Service }
+type coreSink struct {
+	d *Daemon
+	s *service.Service
+}
 
 func (k coreSink) Store(ctx context.Context, zfs []backup.Zonefile) error {
+	if err := k.d.guard.check("zonefile"); err != nil {
+		return err
+	}
 	data := make([][]byte, len(zfs))
 	for i, z := range zfs {
 		data[i] = z.Data
@@ -224,6 +243,9 @@ func (a atlasAPI) Put(ctx context.Context, zfs [][]byte) ([]bool, []string, erro
 	s := a.svc()
 	if s == nil {
 		return nil, nil, errors.New("the Atlas peer is starting")
+	}
+	if err := a.d.guard.check("zonefile"); err != nil {
+		return nil, nil, err
 	}
 	st, err := s.Put(ctx, zfs)
 	if err != nil {

@@ -34,14 +34,18 @@ type Daemon struct {
 	dir  string // per-network data directory
 	node *bitcoind.Client
 
-	mu      sync.Mutex // guards m across a rebuild, f, zmq and apiAddr
-	m       *state.Machine
-	f       *follow.Follower
-	zmq     *zmqsub.Subscriber
-	apiAddr string
-	metrics *metrics.Metrics
-	atlas   *service.Service
-	backup  *backup.Manager
+	mu sync.Mutex // guards m and readOnly across a rebuild or reopen, f, zmq and apiAddr
+	m  *state.Machine
+	// readOnly: m was opened read-only, at a start with the disk too full
+	// to open it for writing.
+	readOnly bool
+	guard    *diskGuard
+	f        *follow.Follower
+	zmq      *zmqsub.Subscriber
+	apiAddr  string
+	metrics  *metrics.Metrics
+	atlas    *service.Service
+	backup   *backup.Manager
 
 	atlasKick chan struct{}
 }
@@ -68,6 +72,12 @@ func StateDir(cfg config.Config, p *params.Params) string {
 // Open prepares the daemon: data directory, replay state and RPC client.
 // It does not contact the node.
 func Open(cfg config.Config, log zerolog.Logger) (*Daemon, error) {
+	return open(cfg, log, nil)
+}
+
+// open is Open with the disk guard's view of free space replaced when
+// free is not nil (tests).
+func open(cfg config.Config, log zerolog.Logger, free func(dir string) (uint64, error)) (*Daemon, error) {
 	p, err := Params(cfg)
 	if err != nil {
 		return nil, err
@@ -76,9 +86,41 @@ func Open(cfg config.Config, log zerolog.Logger) (*Daemon, error) {
 	if err := os.MkdirAll(d.dir, 0o700); err != nil {
 		return nil, fmt.Errorf("daemon: data directory: %w", err)
 	}
-	if d.m, err = d.openState(); err != nil {
+	d.guard = newDiskGuard(d.dir, cfg.Storage.MinFreeMiB, log.With().Str("component", "disk").Logger())
+	if free != nil {
+		d.guard.free, d.guard.poll = free, 50*time.Millisecond
+	}
+	if err := d.openInitial(); err != nil {
 		return nil, err
 	}
+	return d.finishOpen()
+}
+
+// openInitial opens the replay state; with the disk below the reserve it
+// opens an existing state read-only (Run reopens it once there is room),
+// since opening for writing replays the log into a new table.
+func (d *Daemon) openInitial() error {
+	var err error
+	if d.guard.refresh() {
+		d.m, err = d.openState(false)
+		return err
+	}
+	if !d.stateExists() {
+		return fmt.Errorf("%w: %s has %d MiB free, below storage.min_free_mib (%d MiB); free space and start again",
+			errDiskLow, d.dir, d.guard.freeBytes.Load()>>20, d.cfg.Storage.MinFreeMiB)
+	}
+	if d.m, err = d.openState(true); err != nil {
+		return err
+	}
+	d.readOnly = true
+	d.log.Warn().Msg("replay state opened read-only until there is disk space; reads are served meanwhile")
+	return nil
+}
+
+// finishOpen builds what Open needs beyond the replay state.
+func (d *Daemon) finishOpen() (*Daemon, error) {
+	cfg := d.cfg
+	var err error
 	if d.metrics, err = d.newMetrics(); err != nil {
 		d.m.Close()
 		return nil, err
@@ -110,16 +152,25 @@ func Open(cfg config.Config, log zerolog.Logger) (*Daemon, error) {
 	return d, nil
 }
 
-func (d *Daemon) openState() (*state.Machine, error) {
+func (d *Daemon) openState(readOnly bool) (*state.Machine, error) {
 	m, err := state.Open(StateDir(d.cfg, d.p), d.p, state.Options{
 		UndoWindow:   d.cfg.Replay.UndoWindow,
 		Logger:       d.log.With().Str("component", "state").Logger(),
 		TokenGenesis: expand(d.cfg.Replay.TokenGenesis),
+		FS:           d.guard.fs(),
+		ReadOnly:     readOnly,
 	})
 	if err != nil && strings.Contains(err.Error(), "lock") {
 		return nil, fmt.Errorf("%w (is another atlasd running on %s?)", err, d.dir)
 	}
 	return m, err
+}
+
+// readOnlyState reports whether the replay state is open read-only.
+func (d *Daemon) readOnlyState() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.readOnly
 }
 
 // Machine returns the replay state.
@@ -164,6 +215,31 @@ var chainNames = map[string]string{"mainnet": "main", "testnet": "test", "regtes
 
 // Run follows the node until ctx ends or a fatal error.
 func (d *Daemon) Run(ctx context.Context) error {
+	// Every goroutine below ends with ctx: cancel, then wait.
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		d.guard.run(ctx)
+	}()
+	apiUp := false
+	if d.readOnlyState() {
+		// Reads are served while the disk is too full to write.
+		if err := d.serveAPI(ctx, &wg); err != nil {
+			return err
+		}
+		apiUp = true
+		if err := d.guard.wait(ctx, "start"); err != nil {
+			return nil
+		}
+		if err := d.swapState(false); err != nil {
+			return fmt.Errorf("daemon: reopen the replay state for writing: %w", err)
+		}
+		d.log.Info().Msg("replay state reopened for writing")
+	}
 	mode, err := d.startup(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -171,14 +247,14 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 		return err
 	}
-	f := follow.New(d.node, d.m, follow.Config{
+	f := follow.New(d.node, guardedReplay{d, ctx}, follow.Config{
 		Network:    nameop.Network{Magic: d.p.Magic, P2PKHVersion: d.p.P2PKHVersion, P2SHVersion: d.p.P2SHVersion},
 		FirstBlock: d.p.FirstBlock,
 		UndoWindow: d.cfg.Replay.UndoWindow,
 		Prevouts:   mode,
 		Fetchers:   d.cfg.Bitcoind.RPCConns,
 		Poll:       d.cfg.Bitcoind.PollInterval,
-		Rebuild:    d.rebuildFunc(),
+		Rebuild:    d.rebuildFunc(ctx),
 		OnReorg:    func(depth int64) { d.metrics.ObserveReorg(int(depth)) },
 		OnApply:    func(*state.Result, chainhash.Hash) { d.kickAtlas() },
 		OnRollback: func(uint64) { d.kickAtlas() },
@@ -187,20 +263,15 @@ func (d *Daemon) Run(ctx context.Context) error {
 	d.mu.Lock()
 	d.f = f
 	d.mu.Unlock()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var wg sync.WaitGroup
 	if err := d.startAtlas(ctx, &wg); err != nil {
 		return err
 	}
-	if err := d.serveAPI(ctx, &wg); err != nil {
-		cancel()
-		wg.Wait()
-		return err
+	if !apiUp {
+		if err := d.serveAPI(ctx, &wg); err != nil {
+			return err
+		}
 	}
 	if err := d.startZMQ(ctx, &wg); err != nil {
-		cancel()
-		wg.Wait()
 		return err
 	}
 	err = f.Run(ctx)
@@ -249,7 +320,7 @@ func (d *Daemon) check(ctx context.Context) (bitcoind.PrevoutMode, error) {
 }
 
 // rebuildFunc returns the follower's Rebuild hook when auto_rebuild is on.
-func (d *Daemon) rebuildFunc() func() (follow.Replay, error) {
+func (d *Daemon) rebuildFunc(ctx context.Context) func() (follow.Replay, error) {
 	if !d.cfg.Replay.AutoRebuild {
 		return nil
 	}
@@ -262,12 +333,12 @@ func (d *Daemon) rebuildFunc() func() (follow.Replay, error) {
 		if err := os.RemoveAll(StateDir(d.cfg, d.p)); err != nil {
 			return nil, err
 		}
-		m, err := d.openState()
+		m, err := d.openState(false)
 		if err != nil {
 			return nil, err
 		}
 		d.m = m
-		return m, nil
+		return guardedReplay{d, ctx}, nil
 	}
 }
 

@@ -1,0 +1,14 @@
+package daemon
+
+import (
+	"github.com/rs/zerolog"
+
+	"github.com/atlasd/atlasd/sidecar/config"
+)
+
+// OpenWithFreeSpace is Open with the disk guard reading free space from
+// free, and looking again every 50 ms, for tests that fill the disk
+// without filling it.
+func OpenWithFreeSpace(cfg config.Config, log zerolog.Logger, free func(dir string) (uint64, error)) (*Daemon, error) {
+	return open(cfg, log, free)
+}
