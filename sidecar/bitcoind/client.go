@@ -109,27 +109,60 @@ func (c *Client) call(ctx context.Context, method string, params ...any) (res js
 		}
 		raw[i] = b
 	}
-	var rc *rpcclient.Client
-	select {
-	case rc = <-c.pool:
-	case <-ctx.Done():
-		return nil, &Error{Method: method, Kind: KindTimeout, Msg: "every RPC connection is waiting on the node", Err: ctx.Err()}
+	rc, err := c.acquire(ctx, method)
+	if err != nil {
+		return nil, err
 	}
 	fut := rc.RawRequestAsync(method, raw)
-	select {
-	case r := <-fut:
-		c.pool <- rc
-		res, err := rpcclient.FutureRawResult(singleResponse(r)).Receive()
-		return res, classify(method, err)
-	case <-ctx.Done():
+	// rpcclient's future is a channel of one reply; relaying it lets the
+	// wait below also probe the node without losing the reply.
+	var r *rpcclient.Response
+	done := make(chan struct{})
+	go func() {
+		r = <-fut
+		close(done)
+	}()
+	if werr := c.await(ctx, done); werr != nil {
 		// The request is still in rpcclient's hands; the connection
 		// rejoins the pool when it completes, so a hung node holds at
 		// most Conns goroutines.
 		go func() {
-			<-fut
+			<-done
 			c.pool <- rc
 		}()
-		return nil, &Error{Method: method, Kind: KindTimeout, Err: ctx.Err()}
+		if ctx.Err() != nil {
+			return nil, &Error{Method: method, Kind: KindTimeout, Err: ctx.Err()}
+		}
+		return nil, &Error{Method: method, Kind: KindUnreachable, Msg: "nothing listens at " + c.cfg.Host, Err: werr}
+	}
+	c.pool <- rc
+	res, err = rpcclient.FutureRawResult(singleResponse(r)).Receive()
+	return res, classify(method, err)
+}
+
+// acquire takes a connection from the pool. When every connection is
+// still waiting on a node that stopped, the probe reports that at once
+// rather than after the call's whole deadline.
+func (c *Client) acquire(ctx context.Context, method string) (*rpcclient.Client, error) {
+	select {
+	case rc := <-c.pool:
+		return rc, nil
+	default:
+	}
+	t := time.NewTimer(probeAfter)
+	defer t.Stop()
+	for {
+		select {
+		case rc := <-c.pool:
+			return rc, nil
+		case <-ctx.Done():
+			return nil, &Error{Method: method, Kind: KindTimeout, Msg: "every RPC connection is waiting on the node", Err: ctx.Err()}
+		case <-t.C:
+			if gone, err := refused(ctx, c.cfg.Host); gone {
+				return nil, &Error{Method: method, Kind: KindUnreachable, Msg: "nothing listens at " + c.cfg.Host, Err: err}
+			}
+			t.Reset(probeAfter)
+		}
 	}
 }
 
