@@ -77,6 +77,10 @@ type Follower struct {
 	log    zerolog.Logger
 	wake   chan struct{}
 	stats  Stats
+
+	// behindSince and behindLogged keep a node that is catching up (a
+	// reindex takes hours) to one log line a minute instead of one a poll.
+	behindSince, behindLogged time.Time
 }
 
 // New returns a follower of node driving replay.
@@ -262,12 +266,28 @@ func (f *Follower) checkFork(ctx context.Context, ci *bitcoind.ChainInfo, nodeTi
 		// blocks. Only the second is a reorg, and it cannot be deeper than
 		// the undo window without an operator doing it on purpose.
 		if depth := ourH - ci.Blocks; ci.IBD || uint64(depth) > f.cfg.UndoWindow {
-			f.log.Warn().Int64("node_height", ci.Blocks).Int64("our_height", ourH).Bool("node_ibd", ci.IBD).
-				Msg("node is behind us on the same chain; waiting for it to catch up")
+			f.logBehind(ci, ourH)
 			return true, nil
 		}
 	}
+	f.behindSince = time.Time{}
 	return false, f.rollback(ctx, fork, ourH, ourHash, nodeTip)
+}
+
+// behindLogEvery spaces the lines that say the node is still catching up.
+const behindLogEvery = time.Minute
+
+func (f *Follower) logBehind(ci *bitcoind.ChainInfo, ourH int64) {
+	now := time.Now()
+	if f.behindSince.IsZero() {
+		f.behindSince = now
+	} else if now.Sub(f.behindLogged) < behindLogEvery {
+		return
+	}
+	f.behindLogged = now
+	f.log.Warn().Int64("node_height", ci.Blocks).Int64("our_height", ourH).Bool("node_ibd", ci.IBD).
+		Dur("waiting", now.Sub(f.behindSince).Round(time.Second)).
+		Msg("node is behind us on the same chain; waiting for it to catch up")
 }
 
 // findFork walks down from start to the highest height where our block
