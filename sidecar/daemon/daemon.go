@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/btcsuite/btcd/chaincfg/chainhash"
+	"github.com/cockroachdb/pebble/vfs"
 	"github.com/rs/zerolog"
 
 	"github.com/atlasd/atlasd/atlas/service"
@@ -72,12 +73,12 @@ func StateDir(cfg config.Config, p *params.Params) string {
 // Open prepares the daemon: data directory, replay state and RPC client.
 // It does not contact the node.
 func Open(cfg config.Config, log zerolog.Logger) (*Daemon, error) {
-	return open(cfg, log, nil)
+	return open(cfg, log, nil, nil)
 }
 
-// open is Open with the disk guard's view of free space replaced when
-// free is not nil (tests).
-func open(cfg config.Config, log zerolog.Logger, free func(dir string) (uint64, error)) (*Daemon, error) {
+// open is Open with, for tests, the disk guard's view of free space and
+// the file system under the stores replaced when not nil.
+func open(cfg config.Config, log zerolog.Logger, free func(dir string) (uint64, error), base vfs.FS) (*Daemon, error) {
 	p, err := Params(cfg)
 	if err != nil {
 		return nil, err
@@ -89,6 +90,9 @@ func open(cfg config.Config, log zerolog.Logger, free func(dir string) (uint64, 
 	d.guard = newDiskGuard(d.dir, cfg.Storage.MinFreeMiB, log.With().Str("component", "disk").Logger())
 	if free != nil {
 		d.guard.free, d.guard.poll = free, 50*time.Millisecond
+	}
+	if base != nil {
+		d.guard.base = base
 	}
 	if err := d.openInitial(); err != nil {
 		return nil, err

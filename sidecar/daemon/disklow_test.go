@@ -9,21 +9,27 @@ import (
 	"os"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/btcsuite/btcd/btcutil"
+	"github.com/cockroachdb/pebble/vfs"
+	"github.com/cockroachdb/pebble/vfs/errorfs"
 	"github.com/prometheus/common/expfmt"
 	"github.com/rs/zerolog"
 
 	"github.com/atlasd/atlasd/plugin/dirdriver"
+	"github.com/atlasd/atlasd/sidecar/bitcoind"
 	"github.com/atlasd/atlasd/sidecar/config"
 	"github.com/atlasd/atlasd/sidecar/daemon"
 	"github.com/atlasd/atlasd/sidecar/devnet"
+	"github.com/atlasd/atlasd/sidecar/follow"
 	"github.com/atlasd/atlasd/sidecar/internal/bnstx"
 	"github.com/atlasd/atlasd/sidecar/internal/regtest"
 	"github.com/atlasd/atlasd/virtualchain/nameop"
 	"github.com/atlasd/atlasd/virtualchain/params"
+	"github.com/atlasd/atlasd/virtualchain/state"
 )
 
 // fakeDisk is the free space the daemon's disk guard sees.
@@ -349,5 +355,104 @@ func TestStartOnFullDisk(t *testing.T) {
 	if _, err := daemon.OpenWithFreeSpace(fresh, zerolog.Nop(), (&fakeDisk{}).read); err == nil ||
 		!strings.Contains(err.Error(), "storage.min_free_mib") {
 		t.Fatalf("open of an empty data directory on a full disk: %v", err)
+	}
+}
+
+// When a write of the replay state fails anyway (the guard saw room, the
+// disk had none), the daemon neither dies nor keeps the spent database: it
+// closes it, opens it again once the disk takes writes (read-only in the
+// meantime), and follows on from the last block that reached the log; the
+// result equals a replay that never failed.
+func TestStateReopensAfterFailedWrite(t *testing.T) {
+	n := regtest.Start(t)
+	p := params.Regtest()
+	net := nameop.Network{Magic: p.Magic, P2PKHVersion: p.P2PKHVersion, P2SHVersion: p.P2SHVersion}
+	if _, err := n.Generate(uint32(p.FirstBlock - 1)); err != nil {
+		t.Fatal(err)
+	}
+	var full atomic.Bool
+	base := errorfs.Wrap(vfs.Default, errorfs.InjectorFunc(func(op errorfs.Op, path string) error {
+		switch op {
+		case errorfs.OpFileWrite, errorfs.OpFileWriteAt, errorfs.OpFilePreallocate:
+			if full.Load() && strings.Contains(path, string(os.PathSeparator)+"state"+string(os.PathSeparator)) {
+				return syscall.ENOSPC
+			}
+		}
+		return nil
+	}))
+	cfg := regtestConfig(t, n)
+	cfg.Bitcoind.PollInterval = 100 * time.Millisecond
+	cfg.Storage.MinFreeMiB = 64
+	disk := &fakeDisk{}
+	disk.free.Store(roomy)
+	d, err := daemon.OpenOnFS(cfg, testLogger(), disk.read, base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := runOpened(t, d)
+	waitHeight(t, d, int64(p.FirstBlock-1), 20*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if err := devnet.NewPlayer(n, net, d, "reopen").Script(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	full.Store(true)
+	// Enough blocks that the log's buffer is written (and fails).
+	if _, err := n.Generate(400); err != nil {
+		t.Fatal(err)
+	}
+	_, nodeTip, err := n.BestBlock()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.Wake()
+	waitUntil(t, 20*time.Second, "no write found the disk full", func() bool {
+		return scrapeValue(t, "http://"+d.APIAddr(), "atlasd_disk_full_errors_total") >= 1
+	})
+	time.Sleep(time.Second)
+	if h, _ := d.Machine().Tip(); h >= int64(nodeTip) {
+		t.Fatalf("replay reached the tip %d with its log unwritable", h)
+	}
+	getJSON(t, "http://"+d.APIAddr()+"/v1/info", 200, nil)
+	full.Store(false)
+	waitHeight(t, d, int64(nodeTip), 30*time.Second)
+	stop()
+	diffAgainstFreshReplay(t, n, cfg, net, int64(nodeTip))
+}
+
+// diffAgainstFreshReplay compares the stopped daemon's state, reopened from
+// its directory, with a replay of the node's chain from scratch.
+func diffAgainstFreshReplay(t *testing.T, n *regtest.Node, cfg config.Config, net nameop.Network, tip int64) {
+	t.Helper()
+	p := params.Regtest()
+	got, err := state.Open(daemon.StateDir(cfg, p), p, state.Options{Logger: zerolog.Nop()})
+	if err != nil {
+		t.Fatalf("state does not open cleanly: %v", err)
+	}
+	defer got.Close()
+	c, err := bitcoind.New(bitcoind.Config{Host: n.RPCHost(), User: n.RPCUser(), Pass: n.RPCPass()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fresh, err := state.Open(t.TempDir(), p, state.Options{Logger: zerolog.Nop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	f := follow.New(c, fresh, follow.Config{Network: net, FirstBlock: p.FirstBlock, Prevouts: bitcoind.PrevoutsTxIndex, Logger: zerolog.Nop()})
+	if err := f.Sync(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if h, _ := got.Tip(); h != tip {
+		t.Fatalf("state at %d, node at %d", h, tip)
+	}
+	for h := p.FirstBlock; h <= uint64(tip); h++ {
+		a, _ := got.ConsensusHash(h)
+		b, _ := fresh.ConsensusHash(h)
+		if a != b {
+			t.Fatalf("height %d: %s, fresh replay %s", h, a, b)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package daemon
 
 import (
+	"github.com/cockroachdb/pebble/vfs"
 	"github.com/rs/zerolog"
 
 	"github.com/atlasd/atlasd/sidecar/config"
@@ -10,5 +11,11 @@ import (
 // free, and looking again every 50 ms, for tests that fill the disk
 // without filling it.
 func OpenWithFreeSpace(cfg config.Config, log zerolog.Logger, free func(dir string) (uint64, error)) (*Daemon, error) {
-	return open(cfg, log, free)
+	return open(cfg, log, free, nil)
+}
+
+// OpenOnFS is OpenWithFreeSpace with the stores' databases on base, for
+// tests that make their writes fail.
+func OpenOnFS(cfg config.Config, log zerolog.Logger, free func(dir string) (uint64, error), base vfs.FS) (*Daemon, error) {
+	return open(cfg, log, free, base)
 }
