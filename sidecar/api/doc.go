@@ -15,8 +15,10 @@
 //	GET  /v1/atlas/inventory           inventory counts and the bit vector (base64)
 //	POST /v1/zonefile                  store a zonefile (raw body, or v1's JSON {"zonefile": "..."})
 //
-// Errors are JSON objects {"error": "...", "http_status": N} with that
-// status, the shape v1's REST API used. The API binds to 127.0.0.1 unless
-// the operator configures otherwise; it has no authentication and exposes
-// nothing secret.
+// Errors, for any path and method, are JSON objects {"error": "...",
+// "http_status": N} with that status, the shape v1's REST API used. The
+// API reads no query parameters (nothing is paged, so no parameter can
+// size a reply), and reads a POST body up to MaxBody bytes. The API binds
+// to 127.0.0.1 unless the operator configures otherwise; it has no
+// authentication and exposes nothing secret.
 package api
