@@ -50,7 +50,7 @@ func TestSoakHostile(t *testing.T) {
 		st := w.s.svc.Status()
 		row.Duration = time.Since(start)
 		row.Notes = fmt.Sprintf("%d rounds of %v, %d hostile requests (%s); S refused %d calls and %d connections, %d overloaded; "+
-			"honest client %d calls, slowest %v; honest peer pulled %d zonefiles; peak heap +%d MiB, peak RSS %d MiB (+%d), VmHWM %d MiB, %d goroutines",
+			"honest client %d calls, slowest %v; honest peer pulled %d zonefiles; peak live heap +%d MiB, peak RSS %d MiB (+%d), VmHWM %d MiB, %d goroutines",
 			rounds, roundLen, hostile, perKind(kinds, tried), st.RateLimited, st.ConnsRefused, st.Overloaded,
 			honestCalls, slowest.Round(time.Millisecond), pulled, (peakHeap-min(peakHeap, base.heap))>>20,
 			peakRSSNow>>20, (peakRSSNow-min(peakRSSNow, base.rss))>>20, uint64(vmHWM(t))>>20, peakG)
@@ -79,7 +79,7 @@ func TestSoakHostile(t *testing.T) {
 				row.Survived++
 			}
 		}
-		t.Logf("round %d: %d hostile requests, honest slowest %v, heap +%d MiB, RSS +%d MiB",
+		t.Logf("round %d: %d hostile requests, honest slowest %v, live heap +%d MiB, RSS +%d MiB",
 			rounds, rep.hostileRequests(), rep.honestMax.Round(time.Millisecond),
 			(rep.peakHeap-min(rep.peakHeap, base.heap))>>20, (rep.peakRSS-min(rep.peakRSS, base.rss))>>20)
 	}
