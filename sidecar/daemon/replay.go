@@ -52,6 +52,14 @@ func (r guardedReplay) Rollback(height uint64) error {
 	return err
 }
 
+func (r guardedReplay) Flush() error {
+	err := r.d.Machine().Flush()
+	if errors.Is(err, state.ErrStorage) {
+		return r.d.reopenState(r.ctx, err)
+	}
+	return err
+}
+
 // reopenState replaces a machine whose database failed to write (see
 // state.ErrStorage) once there is room again: closed without a flush and
 // opened afresh, it is at the last block whose batch reached the log, and

@@ -22,6 +22,8 @@ type Replay interface {
 	BlockHash(h uint64) (string, bool, error)
 	ApplyBlock(height uint64, hash string, txs []*nameop.Tx) (*state.Result, error)
 	Rollback(height uint64) error
+	// Flush makes the applied blocks durable; called at the node's tip.
+	Flush() error
 }
 
 // Config tunes a Follower.
@@ -230,6 +232,12 @@ func (f *Follower) syncOnce(ctx context.Context) error {
 	}
 	if err := f.catchUp(ctx, from, ci.Blocks); err != nil {
 		return err
+	}
+	// Blocks are committed without a sync while catching up (a crash
+	// then costs a re-fetch); at the tip what peers and clients have
+	// been served must survive one.
+	if err := f.replay.Flush(); err != nil {
+		return fmt.Errorf("follow: flush at height %d: %w", ci.Blocks, err)
 	}
 	f.log.Info().Int64("height", ci.Blocks).Str("hash", ci.BestBlockHash).Int64("blocks", ci.Blocks-from+1).Msg("at node tip")
 	return nil
