@@ -119,9 +119,20 @@ func fail(w http.ResponseWriter, code int, msg string) {
 	reply(w, code, map[string]any{"error": msg, "http_status": code})
 }
 
+// ErrUnavailable marks an error from a Chain or Atlas implementation as a
+// passing condition (still starting, disk full, shutting down): the request
+// is answered 503 with a Retry-After rather than 500, so clients and load
+// balancers try again instead of reporting a fault.
+var ErrUnavailable = errors.New("temporarily unavailable")
+
 func internal(w http.ResponseWriter, err error) {
 	if errors.Is(err, state.ErrClosed) {
 		fail(w, http.StatusServiceUnavailable, "shutting down")
+		return
+	}
+	if errors.Is(err, ErrUnavailable) {
+		w.Header().Set("Retry-After", "10")
+		fail(w, http.StatusServiceUnavailable, err.Error())
 		return
 	}
 	fail(w, http.StatusInternalServerError, err.Error())

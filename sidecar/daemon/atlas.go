@@ -14,6 +14,7 @@ import (
 	"github.com/atlasd/atlasd/atlas/zonestore"
 	"github.com/atlasd/atlasd/internal/replaychain"
 	"github.com/atlasd/atlasd/plugin/backup"
+	"github.com/atlasd/atlasd/sidecar/api"
 )
 
 // startAtlas opens the Atlas peer and, if configured, the backup drivers,
@@ -214,6 +215,10 @@ func (k coreSink) Store(ctx context.Context, zfs []backup.Zonefile) error {
 	return err
 }
 
+// errAtlasStarting answers API calls that reach the Atlas peer before it is
+// open.
+var errAtlasStarting = fmt.Errorf("%w: the Atlas peer is starting", api.ErrUnavailable)
+
 // atlasAPI is the Atlas peer as the REST API sees it.
 type atlasAPI struct{ d *Daemon }
 
@@ -226,7 +231,7 @@ func (a atlasAPI) svc() *service.Service {
 func (a atlasAPI) Zonefile(hash string) ([]byte, bool, error) {
 	s := a.svc()
 	if s == nil {
-		return nil, false, errors.New("the Atlas peer is starting")
+		return nil, false, errAtlasStarting
 	}
 	h, err := inventory.ParseHash(hash)
 	if err != nil {
@@ -242,10 +247,10 @@ func (a atlasAPI) Zonefile(hash string) ([]byte, bool, error) {
 func (a atlasAPI) Put(ctx context.Context, zfs [][]byte) ([]bool, []string, error) {
 	s := a.svc()
 	if s == nil {
-		return nil, nil, errors.New("the Atlas peer is starting")
+		return nil, nil, errAtlasStarting
 	}
 	if err := a.d.guard.check("zonefile"); err != nil {
-		return nil, nil, err
+		return nil, nil, fmt.Errorf("%w: %w", api.ErrUnavailable, err)
 	}
 	st, err := s.Put(ctx, zfs)
 	if err != nil {
