@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/atlasd/atlasd/atlas/service"
 	"github.com/atlasd/atlasd/plugin/backup"
@@ -41,6 +42,29 @@ func (d *Daemon) nodeTip() int64 {
 		}
 	}
 	return -1
+}
+
+// nodeStaleFloor is the shortest silence from the node that makes atlasd
+// unready; a variable so tests need not wait it out.
+var nodeStaleFloor = 30 * time.Second
+
+// nodeReachable fails readiness once the node has not answered for a
+// while: what we serve may be stale, even though our height still matches
+// the last tip we saw. A short blip (a restart, one lost poll) stays ready.
+func (d *Daemon) nodeReachable() error {
+	st := d.FollowStats()
+	if st == nil {
+		return nil // the follower has not started; the tip check reports it
+	}
+	last := st.LastContact.Load()
+	if last == 0 {
+		return nil
+	}
+	stale := max(4*d.cfg.Bitcoind.PollInterval, nodeStaleFloor)
+	if since := time.Since(time.Unix(0, last)); since > stale {
+		return fmt.Errorf("the node has not answered for %s (at %s)", since.Round(time.Second), d.cfg.Bitcoind.RPCHost)
+	}
+	return nil
 }
 
 func (d *Daemon) indexed() int64 { h, _ := d.Machine().Tip(); return h }
@@ -130,6 +154,9 @@ func (d *Daemon) serveAPI(ctx context.Context, wg *sync.WaitGroup) error {
 	synced := metrics.SyncedWithin(2, d.indexed, func() int64 { return max(d.nodeTip(), 0) })
 	m.Mount(h.Mux(), func() error {
 		if err := d.guard.ready(); err != nil {
+			return err
+		}
+		if err := d.nodeReachable(); err != nil {
 			return err
 		}
 		return synced()

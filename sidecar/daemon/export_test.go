@@ -1,6 +1,8 @@
 package daemon
 
 import (
+	"time"
+
 	"github.com/cockroachdb/pebble/vfs"
 	"github.com/rs/zerolog"
 
@@ -18,4 +20,12 @@ func OpenWithFreeSpace(cfg config.Config, log zerolog.Logger, free func(dir stri
 // tests that make their writes fail.
 func OpenOnFS(cfg config.Config, log zerolog.Logger, free func(dir string) (uint64, error), base vfs.FS) (*Daemon, error) {
 	return open(cfg, log, free, base)
+}
+
+// SetNodeStaleFloor shortens how long the node may stay silent before
+// /readyz fails, and returns the function that puts it back.
+func SetNodeStaleFloor(d time.Duration) func() {
+	old := nodeStaleFloor
+	nodeStaleFloor = d
+	return func() { nodeStaleFloor = old }
 }

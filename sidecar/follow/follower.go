@@ -207,6 +207,7 @@ func (f *Follower) syncOnce(ctx context.Context) error {
 		return fmt.Errorf("follow: node tip hash %q: %w", ci.BestBlockHash, err)
 	}
 	f.stats.NodeHeight.Store(ci.Blocks)
+	f.stats.LastContact.Store(time.Now().UnixNano())
 	ourH, ourHash := f.replay.Tip()
 	first := int64(f.cfg.FirstBlock)
 	if ourH >= first {
@@ -482,6 +483,10 @@ type Stats struct {
 	Reorgs, Rebuilds              atomic.Int64
 	LastReorgDepth, MaxReorgDepth atomic.Int64
 	Errors, Wakeups               atomic.Int64
+	// LastContact is when the node last answered a reconcile (Unix
+	// nanoseconds, 0 before the first): readiness checks use it to tell a
+	// node that is down from one with no new blocks.
+	LastContact atomic.Int64
 }
 
 // Stats returns the live counters.
