@@ -112,6 +112,16 @@ func (d *Daemon) newMetrics() (*metrics.Metrics, error) {
 			}
 			return out
 		},
+		AtlasRefused: func() map[string]float64 {
+			out := map[string]float64{"rate_limited": 0, "conns_per_addr": 0, "overloaded": 0}
+			if s := (atlasAPI{d}).svc(); s != nil {
+				st := s.Status()
+				out["rate_limited"] = float64(st.RateLimited)
+				out["conns_per_addr"] = float64(st.ConnsRefused)
+				out["overloaded"] = float64(st.Overloaded)
+			}
+			return out
+		},
 		ZMQGaps:       zmq(func(s *zmqsub.Stats) uint64 { return s.Gaps.Load() }),
 		ZMQReconnects: zmq(func(s *zmqsub.Stats) uint64 { return s.Reconnects.Load() }),
 		ZMQSilences:   zmq(func(s *zmqsub.Stats) uint64 { return s.Silences.Load() }),

@@ -68,6 +68,8 @@ func newDefs() *defs {
 		labeled: []labeled{
 			{desc("atlas", "peers", "Atlas peers known, by state.", "state"), g,
 				func(s *Sources) ByLabel { return s.Peers }},
+			{desc("atlas", "refused_total", "Atlas calls and connections turned away by the port's limits, by reason (rate_limited, conns_per_addr, overloaded).", "reason"), c,
+				func(s *Sources) ByLabel { return s.AtlasRefused }},
 			{desc("disk", "paused_writes_total", "Writes held back or refused because free space was below storage.min_free_mib, by what was to be written.", "what"), c,
 				func(s *Sources) ByLabel { return s.DiskPaused }},
 		},

@@ -29,6 +29,7 @@ type world struct {
 	mu                                         sync.Mutex
 	peers                                      map[string]int
 	paused                                     map[string]uint64
+	refused                                    map[string]uint64
 }
 
 func (w *world) sources() Sources {
@@ -57,6 +58,11 @@ func (w *world) sources() Sources {
 			w.mu.Lock()
 			defer w.mu.Unlock()
 			return maps.Clone(w.paused)
+		}),
+		AtlasRefused: Counts(func() map[string]uint64 {
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			return maps.Clone(w.refused)
 		}),
 	}
 }
@@ -195,6 +201,7 @@ func TestScrapeFollowsSources(t *testing.T) {
 	w.mu.Lock()
 	w.peers = map[string]int{"healthy": 5}
 	w.paused = map[string]uint64{"block": 4, "zonefile": 1}
+	w.refused = map[string]uint64{"rate_limited": 6, "overloaded": 1}
 	w.mu.Unlock()
 	m.ObserveReorg(2)
 	m.ObserveRPC("getblock", 40*time.Millisecond, "")
@@ -221,6 +228,8 @@ func TestScrapeFollowsSources(t *testing.T) {
 		{"atlasd_disk_full_errors_total", nil, 2},
 		{"atlasd_disk_paused_writes_total", []string{"what", "block"}, 4},
 		{"atlasd_disk_paused_writes_total", []string{"what", "zonefile"}, 1},
+		{"atlasd_atlas_refused_total", []string{"reason", "rate_limited"}, 6},
+		{"atlasd_atlas_refused_total", []string{"reason", "overloaded"}, 1},
 		{"atlasd_bitcoind_rpc_duration_seconds", []string{"method", "getblock"}, 2},
 		{"atlasd_bitcoind_rpc_duration_seconds", []string{"method", "getblockcount"}, 1},
 		{"atlasd_bitcoind_rpc_errors_total", []string{"kind", "timeout"}, 1},

@@ -57,6 +57,10 @@ type Sources struct {
 	InventoryPresent, InventoryTotal Value
 	// BytesServed counts bytes of replies to Atlas peers.
 	BytesServed Value
+	// AtlasRefused counts Atlas calls and connections turned away by the
+	// port's limits, by reason ("rate_limited", "conns_per_addr",
+	// "overloaded").
+	AtlasRefused ByLabel
 	// DiskLow is 1 while writes are paused because the data directory's
 	// file system has less free space than storage.min_free_mib, else 0;
 	// DiskFree is that free space in bytes as last checked.
