@@ -7,13 +7,19 @@
 #   SOAK_RUN   regexp of scenarios to run (default: all TestSoak*)
 #   SOAK_PKGS  packages to search (default: ./...)
 #   SOAK_LOG   where the verbose test output goes (default: soak.log)
+#   SOAK_REPORT  rows file to append to and print (default: a fresh temp file),
+#                to build one table from several partial runs
 set -uo pipefail
 cd "$(dirname "$0")/.."
 run=${SOAK_RUN:-^TestSoak}
 pkgs=${SOAK_PKGS:-./...}
 log=${SOAK_LOG:-soak.log}
-report=$(mktemp -t atlasd-soak.XXXXXX.jsonl)
-trap 'rm -f "$report"' EXIT
+if [ -n "${SOAK_REPORT:-}" ]; then
+  report=$SOAK_REPORT
+else
+  report=$(mktemp -t atlasd-soak.XXXXXX.jsonl)
+  trap 'rm -f "$report"' EXIT
+fi
 export ATLASD_SOAK_REPORT=$report
 
 echo "soak: running $run in $pkgs; verbose output in $log"
