@@ -242,7 +242,7 @@ func checkAtRest(t *testing.T, n *regtest.Node, dataDir string, acked map[invent
 // quietPebble keeps Pebble's informational lines out of the soak log.
 type quietPebble struct{}
 
-func (quietPebble) Infof(string, ...any) {}
+func (quietPebble) Infof(string, ...any)      {}
 func (quietPebble) Fatalf(f string, a ...any) { panic(fmt.Sprintf(f, a...)) }
 
 func waitBackedUp(root string, acked map[inventory.Hash][]byte, within time.Duration) error {
