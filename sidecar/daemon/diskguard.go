@@ -54,6 +54,9 @@ type diskGuard struct {
 	mu     sync.Mutex
 	paused map[string]uint64
 	since  time.Time // when the current pause began
+	// ballastOK: the ballast is known to be in place (saves a stat per
+	// write); statErr: the last free-space read failed (logged once).
+	ballastOK, statErr bool
 }
 
 // ballastName is the ballast file in the network's data directory.
@@ -85,15 +88,19 @@ func (g *diskGuard) refresh() bool {
 		return true
 	}
 	free, err := g.free(g.dir)
-	if err != nil {
-		// A file system that cannot say is not taken for a full one.
-		g.log.Warn().Err(err).Str("dir", g.dir).Msg("cannot read the free space of the data directory")
-		return !g.low.Load()
-	}
-	g.freeBytes.Store(free)
-	ok := free >= g.reserve
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if err != nil {
+		// A file system that cannot say is not taken for a full one.
+		if !g.statErr {
+			g.log.Warn().Err(err).Str("dir", g.dir).Msg("cannot read the free space of the data directory; the disk guard goes by its last reading")
+		}
+		g.statErr = true
+		return !g.low.Load()
+	}
+	g.statErr = false
+	g.freeBytes.Store(free)
+	ok := free >= g.reserve
 	switch was := !g.low.Load(); {
 	case was && !ok:
 		g.low.Store(true)
@@ -106,7 +113,7 @@ func (g *diskGuard) refresh() bool {
 		g.log.Info().Str("dir", g.dir).Str("free", humanize.IBytes(free)).Dur("paused_for", time.Since(g.since).Round(time.Second)).
 			Msg("disk space is back: atlasd writes again")
 	}
-	if ok && free >= g.reserve+g.ballastSize {
+	if ok && !g.ballastOK && free >= g.reserve+g.ballastSize {
 		g.keepBallast()
 	}
 	return ok
@@ -195,10 +202,8 @@ func (g *diskGuard) diskFull() {
 	g.fullErrs.Add(1)
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	freed := false
-	if err := os.Remove(g.ballastPath); err == nil {
-		freed = true
-	}
+	freed := os.Remove(g.ballastPath) == nil
+	g.ballastOK = false
 	if !g.low.Load() {
 		g.low.Store(true)
 		g.since = time.Now()
@@ -214,12 +219,15 @@ func (g *diskGuard) keepBallast() {
 		return
 	}
 	if st, err := os.Stat(g.ballastPath); err == nil && uint64(st.Size()) >= g.ballastSize {
+		g.ballastOK = true
 		return
 	}
 	if err := writeBallast(g.ballastPath, g.ballastSize); err != nil {
 		os.Remove(g.ballastPath)
 		g.log.Warn().Err(err).Str("path", g.ballastPath).Msg("cannot write the disk-space ballast")
+		return
 	}
+	g.ballastOK = true
 }
 
 // writeBallast writes size zero bytes to path and syncs them, so the blocks
