@@ -236,13 +236,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 			return err
 		}
 		apiUp = true
-		if err := d.guard.wait(ctx, "start"); err != nil {
-			return nil
+		if err := d.openForWriting(ctx); err != nil {
+			return nil // ctx ended
 		}
-		if err := d.swapState(false); err != nil {
-			return fmt.Errorf("daemon: reopen the replay state for writing: %w", err)
-		}
-		d.log.Info().Msg("replay state reopened for writing")
 	}
 	mode, err := d.startup(ctx)
 	if err != nil {

@@ -86,6 +86,28 @@ func (d *Daemon) reopenState(ctx context.Context, cause error) error {
 	}
 }
 
+// openForWriting reopens a replay state opened read-only for writing once
+// there is room, trying again if the disk fills up in between; it fails
+// only when ctx ends.
+func (d *Daemon) openForWriting(ctx context.Context) error {
+	for backoff := time.Second; ; backoff = min(2*backoff, 30*time.Second) {
+		if err := d.guard.wait(ctx, "start"); err != nil {
+			return err
+		}
+		err := d.swapState(false)
+		if err == nil {
+			d.log.Info().Msg("replay state reopened for writing")
+			return nil
+		}
+		d.log.Error().Err(err).Dur("retry_in", backoff).Msg("cannot open the replay state for writing")
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(backoff):
+		}
+	}
+}
+
 // swapState closes the current machine and opens the state directory
 // again, read-only if asked. When the open fails the directory is opened
 // read-only instead, so reads go on.
