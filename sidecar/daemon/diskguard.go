@@ -64,9 +64,10 @@ const ballastName = "disk-reserve"
 
 func newDiskGuard(dir string, minFreeMiB uint64, log zerolog.Logger) *diskGuard {
 	reserve := minFreeMiB << 20
-	// A quarter of the reserve, at most 32 MiB: room for a memtable flush
-	// and the log writes in flight when the disk fills.
-	size := min(reserve/4, 32<<20)
+	// A quarter of the reserve, at most 16 MiB: room for the flush of a
+	// full 16 MiB memtable of the replay state (its table is smaller) and
+	// the log writes in flight when the disk fills.
+	size := min(reserve/4, 16<<20)
 	return &diskGuard{
 		dir: dir, reserve: reserve, log: log, poll: time.Second,
 		free:        diskFree,

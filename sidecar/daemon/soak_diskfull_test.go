@@ -452,7 +452,11 @@ func (d *daemonProc) start() {
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		echo := os.Getenv("ATLASD_TEST_LOG") != ""
 		for sc.Scan() {
+			if echo {
+				fmt.Fprintln(os.Stderr, sc.Text())
+			}
 			var m map[string]any
 			if json.Unmarshal(sc.Bytes(), &m) == nil {
 				d.logs.add(m)
