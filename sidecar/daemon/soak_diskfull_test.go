@@ -310,36 +310,22 @@ func fillDisk(t *testing.T, dir string) int64 {
 
 func bytesMiB(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
 
-var (
-	buildOnce sync.Once
-	builtBin  string
-	buildErr  error
-)
-
-// buildDaemonBinary compiles sidecar/cmd/atlasd once per test binary.
+// buildDaemonBinary compiles sidecar/cmd/atlasd into the test's temporary
+// directory.
 func buildDaemonBinary(t *testing.T) string {
 	t.Helper()
-	buildOnce.Do(func() {
-		root, err := regtest.ModuleRoot()
-		if err != nil {
-			buildErr = err
-			return
-		}
-		dir, err := os.MkdirTemp("", "atlasd-diskfull")
-		if err != nil {
-			buildErr = err
-			return
-		}
-		builtBin = filepath.Join(dir, "atlasd")
-		cmd := exec.Command("go", "build", "-o", builtBin, "./sidecar/cmd/atlasd")
-		cmd.Dir = root
-		cmd.Stderr = os.Stderr
-		buildErr = cmd.Run()
-	})
-	if buildErr != nil {
-		t.Fatalf("go build atlasd: %v", buildErr)
+	root, err := regtest.ModuleRoot()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return builtBin
+	bin := filepath.Join(t.TempDir(), "atlasd")
+	cmd := exec.Command("go", "build", "-o", bin, "./sidecar/cmd/atlasd")
+	cmd.Dir = root
+	cmd.Stderr = os.Stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("go build atlasd: %v", err)
+	}
+	return bin
 }
 
 // writeDiskConfig writes the daemon's config file (outside the tmpfs): a
