@@ -143,7 +143,7 @@ func (f *Follower) Run(ctx context.Context) error {
 			return err
 		default:
 			f.stats.Errors.Add(1)
-			backoff = nextBackoff(backoff)
+			backoff = retryWait(backoff, err)
 			ev := f.log.Warn()
 			var be *bitcoind.Error
 			if errors.As(err, &be) && be.Kind == bitcoind.KindUnauthorized {
@@ -165,14 +165,29 @@ func (f *Follower) Run(ctx context.Context) error {
 	}
 }
 
+// unreachableBackoff caps the wait between tries while nothing listens at
+// the node's address.
+const unreachableBackoff = 5 * time.Second
+
+// retryWait is the wait after a failed sync that followed a wait of prev.
+// Asking a stopped node again costs one refused connect, and a restarted
+// bitcoind should be followed within seconds, not after the 30 s a node
+// that is busy or failing in other ways gets.
+func retryWait(prev time.Duration, err error) time.Duration {
+	next := nextBackoff(prev)
+	var be *bitcoind.Error
+	if errors.As(err, &be) && be.Kind == bitcoind.KindUnreachable {
+		next = min(next, unreachableBackoff)
+	}
+	return next
+}
+
 func nextBackoff(d time.Duration) time.Duration {
 	switch {
 	case d == 0:
 		return 500 * time.Millisecond
-	case d >= 30*time.Second:
-		return 30 * time.Second
 	}
-	return 2 * d
+	return min(2*d, 30*time.Second)
 }
 
 // isFatal reports errors no retry can fix: the replay state refusing a
