@@ -19,8 +19,10 @@ const (
 	// DefaultBackoffMin is the first redial delay after a connection
 	// ends; it doubles up to DefaultBackoffMax while dials keep failing.
 	DefaultBackoffMin = 100 * time.Millisecond
-	// DefaultBackoffMax caps the redial delay.
-	DefaultBackoffMax = 30 * time.Second
+	// DefaultBackoffMax caps the redial delay. A redial is one TCP
+	// connect, usually to loopback; at 30 s the outage soak saw wake-ups
+	// return up to half a minute after bitcoind was back.
+	DefaultBackoffMax = 5 * time.Second
 	// DefaultDialTimeout bounds the TCP connect and the ZMTP handshake.
 	DefaultDialTimeout = 10 * time.Second
 	// DefaultEventBuffer is the capacity of Events.
