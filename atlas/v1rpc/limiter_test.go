@@ -256,7 +256,9 @@ func TestExempt(t *testing.T) {
 		}
 		l.end(a, 1<<20, false)
 	}
-	if l.openConn(local) != connOK || l.openConn(local) != connOK {
+	// Two connections from one exempt client, with MaxConnsPerAddr 1.
+	first, second := l.openConn(local), l.openConn(local)
+	if first != connOK || second != connOK {
 		t.Error("exempt client held to one connection")
 	}
 	remote := l.clientOf("203.0.113.1:5")
