@@ -10,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"reflect"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,11 +22,10 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/atlasd/atlasd/atlas/inventory"
-	"github.com/atlasd/atlasd/sidecar/bitcoind"
 	"github.com/atlasd/atlasd/sidecar/config"
 	"github.com/atlasd/atlasd/sidecar/daemon"
-	"github.com/atlasd/atlasd/sidecar/follow"
 	"github.com/atlasd/atlasd/sidecar/internal/bnstx"
+	"github.com/atlasd/atlasd/sidecar/internal/freshreplay"
 	"github.com/atlasd/atlasd/sidecar/internal/regtest"
 	"github.com/atlasd/atlasd/sidecar/internal/zmqpub"
 	"github.com/atlasd/atlasd/virtualchain/nameop"
@@ -387,72 +385,11 @@ func (p *bnsPlayer) checkZonefiles() error {
 }
 
 // diffFreshReplay replays the node's chain from scratch and compares it with
-// the daemon's replay: tips, every consensus hash, the chunk sequence and
-// the digest of every stored row.
+// the daemon's replay.
 func diffFreshReplay(t *testing.T, n *regtest.Node, got *state.Machine) error {
 	t.Helper()
-	p := params.Regtest()
-	c, err := bitcoind.New(bitcoind.Config{Host: n.RPCHost(), User: n.RPCUser(), Pass: n.RPCPass(), Conns: 4})
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	mode, err := c.DetectPrevouts(ctx)
-	if err != nil {
-		return err
-	}
-	dir, err := os.MkdirTemp(t.TempDir(), "fresh")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(dir)
-	fresh, err := state.Open(dir, p, state.Options{Logger: zerolog.Nop()})
-	if err != nil {
-		return err
-	}
-	defer fresh.Close()
-	net := nameop.Network{Magic: p.Magic, P2PKHVersion: p.P2PKHVersion, P2SHVersion: p.P2SHVersion}
-	f := follow.New(c, fresh, follow.Config{Network: net, FirstBlock: p.FirstBlock, Prevouts: mode, Fetchers: 4, Logger: zerolog.Nop()})
-	if err := f.Sync(ctx); err != nil {
-		return fmt.Errorf("fresh replay: %w", err)
-	}
-	h1, hash1 := got.Tip()
-	h2, hash2 := fresh.Tip()
-	if h1 != h2 || hash1 != hash2 {
-		return fmt.Errorf("tips differ: daemon %d %s, fresh %d %s", h1, hash1, h2, hash2)
-	}
-	for h := p.FirstBlock; h <= uint64(h1); h++ {
-		a, _ := got.ConsensusHash(h)
-		b, _ := fresh.ConsensusHash(h)
-		if a != b || a == "" {
-			return fmt.Errorf("consensus hash at %d: daemon %q, fresh %q", h, a, b)
-		}
-	}
-	a1, err := got.Announcements(0, 1<<20)
-	if err != nil {
-		return err
-	}
-	a2, err := fresh.Announcements(0, 1<<20)
-	if err != nil {
-		return err
-	}
-	if !reflect.DeepEqual(a1, a2) {
-		return fmt.Errorf("chunk sequences differ: daemon %d slots, fresh %d", len(a1), len(a2))
-	}
-	d1, err := got.Digest()
-	if err != nil {
-		return err
-	}
-	d2, err := fresh.Digest()
-	if err != nil {
-		return err
-	}
-	if d1 != d2 {
-		return fmt.Errorf("state digests differ at %d: daemon %s, fresh %s", h1, d1, d2)
-	}
-	return nil
+	_, err := freshreplay.Diff(n, params.Regtest(), got, t.TempDir())
+	return err
 }
 
 // outageConfig is regtestConfig with a poll interval and a ZMQ publisher

@@ -3,8 +3,6 @@ package follow_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"reflect"
 	"testing"
 	"time"
 
@@ -14,6 +12,7 @@ import (
 	"github.com/atlasd/atlasd/sidecar/bitcoind"
 	"github.com/atlasd/atlasd/sidecar/follow"
 	"github.com/atlasd/atlasd/sidecar/internal/bnstx"
+	"github.com/atlasd/atlasd/sidecar/internal/freshreplay"
 	"github.com/atlasd/atlasd/sidecar/internal/regtest"
 	"github.com/atlasd/atlasd/virtualchain/nameop"
 	"github.com/atlasd/atlasd/virtualchain/params"
@@ -176,70 +175,8 @@ func (w *world) assertMatchesFresh() {
 	}
 }
 
-// diffFresh replays the node's chain from scratch into a temporary state
-// and returns how it differs from w.m, if at all, with the fresh replay's
-// accepted-op count. The temporary state is removed at once, so a soak can
-// call it hundreds of times.
+// diffFresh replays the node's chain from scratch and returns how it
+// differs from w.m, if at all, with the fresh replay's accepted-op count.
 func (w *world) diffFresh() (accepted int64, err error) {
-	dir, err := os.MkdirTemp(w.t.TempDir(), "fresh")
-	if err != nil {
-		return 0, err
-	}
-	defer os.RemoveAll(dir)
-	m2, err := state.Open(dir, w.p, state.Options{UndoWindow: 144, Logger: zerolog.Nop()})
-	if err != nil {
-		return 0, err
-	}
-	defer m2.Close()
-	f2 := follow.New(w.c, m2, follow.Config{
-		Network: w.net, FirstBlock: w.p.FirstBlock, UndoWindow: 144, Prevouts: w.mode,
-		Fetchers: 4, Logger: zerolog.Nop(),
-	})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	if err := f2.Sync(ctx); err != nil {
-		return 0, fmt.Errorf("fresh sync: %w", err)
-	}
-	return f2.Stats().OpsAccepted.Load(), sameState(w.m, m2, w.p.FirstBlock)
-}
-
-// sameState compares a followed state with a fresh replay of the same
-// chain: tips, the consensus hash at every height, the chunk sequence and
-// the digest of every stored row.
-func sameState(got, fresh *state.Machine, first uint64) error {
-	h1, hash1 := got.Tip()
-	h2, hash2 := fresh.Tip()
-	if h1 != h2 || hash1 != hash2 {
-		return fmt.Errorf("tips differ: followed %d %s, fresh %d %s", h1, hash1, h2, hash2)
-	}
-	for h := first; h <= uint64(h1); h++ {
-		a, _ := got.ConsensusHash(h)
-		b, _ := fresh.ConsensusHash(h)
-		if a != b || a == "" {
-			return fmt.Errorf("consensus hash at %d: followed %q, fresh %q", h, a, b)
-		}
-	}
-	a1, err := got.Announcements(0, 1<<20)
-	if err != nil {
-		return err
-	}
-	a2, err := fresh.Announcements(0, 1<<20)
-	if err != nil {
-		return err
-	}
-	if !reflect.DeepEqual(a1, a2) {
-		return fmt.Errorf("chunk sequences differ:\nfollowed %+v\nfresh    %+v", a1, a2)
-	}
-	d1, err := got.Digest()
-	if err != nil {
-		return err
-	}
-	d2, err := fresh.Digest()
-	if err != nil {
-		return err
-	}
-	if d1 != d2 {
-		return fmt.Errorf("state digests differ at tip %d: followed %s, fresh %s", h1, d1, d2)
-	}
-	return nil
+	return freshreplay.Diff(w.n, w.p, w.m, w.t.TempDir())
 }
