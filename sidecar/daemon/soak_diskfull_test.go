@@ -683,33 +683,24 @@ func (p *fillPlayer) send(tb *regtest.TxBuilder, err error) {
 	}
 }
 
+// Mine and CH let bnstx's multi-block sequences drive the player.
+func (p *fillPlayer) Mine(k int) error { p.mine(k); return nil }
+func (p *fillPlayer) CH() string       { return p.ch() }
+
 func (p *fillPlayer) launch(ns string) {
-	creator, revealer := p.n.NewKey(), p.n.NewKey()
-	for _, k := range []*regtest.Key{creator, revealer} {
-		if _, err := p.n.Fund(k, 5*btcutil.SatoshiPerBitcoin); err != nil {
-			p.t.Fatal(err)
-		}
+	p.t.Helper()
+	if err := p.b.Launch(p, soakLaunch(ns)); err != nil {
+		p.t.Fatal(err)
 	}
-	p.mine(1)
-	p.send(p.b.NamespacePreorder(creator, ns, revealer, p.ch(), btcutil.SatoshiPerBitcoin))
-	p.mine(1)
-	p.send(p.b.NamespaceReveal(creator, ns, revealer, bnstx.CheapRules(100000)), nil)
-	p.mine(1)
-	p.send(p.b.NamespaceReady(revealer, ns), nil)
-	p.mine(1)
 }
 
 func (p *fillPlayer) register(name string) {
-	k := p.n.NewKey()
-	if _, err := p.n.Fund(k, btcutil.SatoshiPerBitcoin); err != nil {
+	p.t.Helper()
+	keys, err := p.b.Register(p, btcutil.SatoshiPerBitcoin, name)
+	if err != nil {
 		p.t.Fatal(err)
 	}
-	p.mine(1)
-	p.send(p.b.NamePreorder(k, name, k, p.ch(), 100000))
-	p.mine(1)
-	p.send(p.b.NameRegister(k, name, k), nil)
-	p.mine(1)
-	p.owners[name] = k
+	p.owners[name] = keys[0]
 }
 
 // updates sends a NAME_UPDATE with a new zonefile for each name (mined by

@@ -321,38 +321,36 @@ func (p *bnsPlayer) put(zf []byte) {
 	}
 }
 
+// Mine and CH let bnstx's multi-block sequences drive the player.
+func (p *bnsPlayer) Mine(k int) error { p.mine(k, 30*time.Second); return nil }
+func (p *bnsPlayer) CH() string       { return p.ch() }
+
 // launch preorders, reveals and readies ns.
 func (p *bnsPlayer) launch(ns string) {
 	p.t.Helper()
-	creator, revealer := p.n.NewKey(), p.n.NewKey()
-	for _, k := range []*regtest.Key{creator, revealer} {
-		if _, err := p.n.Fund(k, 5*btcutil.SatoshiPerBitcoin); err != nil {
-			p.t.Fatal(err)
-		}
+	if err := p.b.Launch(p, soakLaunch(ns)); err != nil {
+		p.t.Fatal(err)
 	}
-	p.mine(1, 30*time.Second)
-	p.send(p.b.NamespacePreorder(creator, ns, revealer, p.ch(), btcutil.SatoshiPerBitcoin))
-	p.mine(1, 30*time.Second)
-	p.send(p.b.NamespaceReveal(creator, ns, revealer, bnstx.CheapRules(100000)), nil)
-	p.mine(1, 30*time.Second)
-	p.send(p.b.NamespaceReady(revealer, ns), nil)
-	p.mine(1, 30*time.Second)
+	p.ops += 3
 }
 
 // register preorders and registers name for a new funded key.
 func (p *bnsPlayer) register(name string) {
 	p.t.Helper()
-	k := p.n.NewKey()
-	if _, err := p.n.Fund(k, btcutil.SatoshiPerBitcoin); err != nil {
+	keys, err := p.b.Register(p, btcutil.SatoshiPerBitcoin, name)
+	if err != nil {
 		p.t.Fatal(err)
 	}
-	p.mine(1, 30*time.Second)
-	p.send(p.b.NamePreorder(k, name, k, p.ch(), 100000))
-	p.mine(1, 30*time.Second)
-	p.send(p.b.NameRegister(k, name, k), nil)
-	p.mine(1, 30*time.Second)
-	p.owners[name] = k
+	p.ops += 2
+	p.owners[name] = keys[0]
 	p.names = append(p.names, name)
+}
+
+// soakLaunch is the namespace the daemon soaks launch: names that live
+// long enough never to expire during a run.
+func soakLaunch(ns string) bnstx.Launch {
+	return bnstx.Launch{NS: ns, Fee: btcutil.SatoshiPerBitcoin, Rules: bnstx.CheapRules(100000),
+		CreatorFunds: 5 * btcutil.SatoshiPerBitcoin, RevealerFunds: 5 * btcutil.SatoshiPerBitcoin}
 }
 
 // updates sends a NAME_UPDATE with a new zonefile for every name, quoting

@@ -104,65 +104,37 @@ func send(tb *regtest.TxBuilder, err error) error {
 	return err
 }
 
+// miner drives bnstx's multi-block sequences through the player: each
+// block waits for the daemon, which quotes the consensus hashes.
+type miner struct {
+	ctx context.Context
+	p   *player
+}
+
+func (m miner) Mine(k int) error { return m.p.mine(m.ctx, k) }
+func (m miner) CH() string       { return m.p.ch() }
+
 // launch preorders, reveals and readies the namespace, a block each.
 func (p *player) launch(ctx context.Context) error {
-	creator, revealer := p.n.NewKey(), p.n.NewKey()
-	if _, err := p.n.Fund(creator, 10*btcutil.SatoshiPerBitcoin); err != nil {
-		return err
-	}
-	if _, err := p.n.Fund(revealer, btcutil.SatoshiPerBitcoin); err != nil {
-		return err
-	}
-	if err := p.mine(ctx, 1); err != nil {
-		return err
-	}
 	// Six-character namespaces cost 4 BTC on this network's price table.
-	if err := send(p.b.NamespacePreorder(creator, p.ns, revealer, p.ch(), 5*btcutil.SatoshiPerBitcoin)); err != nil {
-		return fmt.Errorf("namespace preorder: %w", err)
-	}
-	if err := p.mine(ctx, 1); err != nil {
-		return err
-	}
-	if err := send(p.b.NamespaceReveal(creator, p.ns, revealer, bnstx.CheapRules(52595)), nil); err != nil {
-		return fmt.Errorf("namespace reveal: %w", err)
-	}
-	if err := p.mine(ctx, 1); err != nil {
-		return err
-	}
-	if err := send(p.b.NamespaceReady(revealer, p.ns), nil); err != nil {
-		return fmt.Errorf("namespace ready: %w", err)
-	}
-	return p.mine(ctx, 1)
+	return p.b.Launch(miner{ctx, p}, bnstx.Launch{NS: p.ns, Fee: 5 * btcutil.SatoshiPerBitcoin, Rules: bnstx.CheapRules(52595),
+		CreatorFunds: 10 * btcutil.SatoshiPerBitcoin, RevealerFunds: btcutil.SatoshiPerBitcoin})
 }
 
 // register preorders names in one block and registers them in the next.
 func (p *player) register(ctx context.Context, labels ...string) error {
-	keys := make([]*regtest.Key, len(labels))
-	for i := range labels {
-		keys[i] = p.n.NewKey()
-		if _, err := p.n.Fund(keys[i], btcutil.SatoshiPerBitcoin/10); err != nil {
-			return err
-		}
+	names := make([]string, len(labels))
+	for i, l := range labels {
+		names[i] = l + "." + p.ns
 	}
-	if err := p.mine(ctx, 1); err != nil {
+	keys, err := p.b.Register(miner{ctx, p}, btcutil.SatoshiPerBitcoin/10, names...)
+	if err != nil {
 		return err
 	}
-	ch := p.ch()
-	for i, l := range labels {
-		if err := send(p.b.NamePreorder(keys[i], l+"."+p.ns, keys[i], ch, 100000)); err != nil {
-			return fmt.Errorf("preorder %s: %w", l, err)
-		}
+	for i, name := range names {
+		p.owners[name] = keys[i]
 	}
-	if err := p.mine(ctx, 1); err != nil {
-		return err
-	}
-	for i, l := range labels {
-		if err := send(p.b.NameRegister(keys[i], l+"."+p.ns, keys[i]), nil); err != nil {
-			return fmt.Errorf("register %s: %w", l, err)
-		}
-		p.owners[l+"."+p.ns] = keys[i]
-	}
-	return p.mine(ctx, 1)
+	return nil
 }
 
 // update gives name a new zonefile (its hash on chain, its bytes kept for

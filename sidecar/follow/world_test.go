@@ -118,23 +118,19 @@ func (w *world) send(tb *regtest.TxBuilder, err error) {
 	}
 }
 
+// Mine and CH let bnstx's multi-block sequences drive the world.
+func (w *world) Mine(k int) error { w.mine(k); return nil }
+func (w *world) CH() string       { return w.ch() }
+
 // launchNamespace preorders, reveals and readies w.ns, a block each.
 func (w *world) launchNamespace(ns string) {
 	w.t.Helper()
 	w.ns = ns
-	creator, revealer := w.n.NewKey(), w.n.NewKey()
-	for _, k := range []*regtest.Key{creator, revealer} {
-		if _, err := w.n.Fund(k, 5*btcutil.SatoshiPerBitcoin); err != nil {
-			w.t.Fatal(err)
-		}
+	err := w.b.Launch(w, bnstx.Launch{NS: ns, Fee: btcutil.SatoshiPerBitcoin, Rules: bnstx.CheapRules(5000),
+		CreatorFunds: 5 * btcutil.SatoshiPerBitcoin, RevealerFunds: 5 * btcutil.SatoshiPerBitcoin})
+	if err != nil {
+		w.t.Fatal(err)
 	}
-	w.mine(1)
-	w.send(w.b.NamespacePreorder(creator, ns, revealer, w.ch(), btcutil.SatoshiPerBitcoin))
-	w.mine(1)
-	w.send(w.b.NamespaceReveal(creator, ns, revealer, bnstx.CheapRules(5000)), nil)
-	w.mine(1)
-	w.send(w.b.NamespaceReady(revealer, ns), nil)
-	w.mine(1)
 }
 
 // register preorders and registers name.ns for a new key, leaving both
@@ -142,17 +138,12 @@ func (w *world) launchNamespace(ns string) {
 func (w *world) register(label string) *regtest.Key {
 	w.t.Helper()
 	name := label + "." + w.ns
-	owner := w.n.NewKey()
-	if _, err := w.n.Fund(owner, btcutil.SatoshiPerBitcoin); err != nil {
+	keys, err := w.b.Register(w, btcutil.SatoshiPerBitcoin, name)
+	if err != nil {
 		w.t.Fatal(err)
 	}
-	w.mine(1)
-	w.send(w.b.NamePreorder(owner, name, owner, w.ch(), 100000))
-	w.mine(1)
-	w.send(w.b.NameRegister(owner, name, owner), nil)
-	w.mine(1)
-	w.owners[name] = owner
-	return owner
+	w.owners[name] = keys[0]
+	return keys[0]
 }
 
 func (w *world) update(name string, zonefile []byte) {

@@ -109,30 +109,33 @@ func (cp *chainPlayer) send(tb *regtest.TxBuilder, err error) {
 	}
 }
 
+// Mine and CH let bnstx's multi-block sequences drive the player.
+func (cp *chainPlayer) Mine(k int) error { cp.mine(k); return nil }
+func (cp *chainPlayer) CH() string {
+	h, _ := cp.m.Tip()
+	ch, _ := cp.m.ConsensusHash(uint64(h))
+	return ch
+}
+
 // launch preorders, reveals and readies ns; it returns the tip's hash.
 func (cp *chainPlayer) launch(ns string) string {
-	creator, revealer := cp.n.NewKey(), cp.n.NewKey()
-	cp.n.Fund(creator, 5*btcutil.SatoshiPerBitcoin)
-	cp.n.Fund(revealer, btcutil.SatoshiPerBitcoin)
-	ch := cp.mine(1)
-	cp.send(cp.b.NamespacePreorder(creator, ns, revealer, ch, btcutil.SatoshiPerBitcoin))
-	cp.mine(1)
-	cp.send(cp.b.NamespaceReveal(creator, ns, revealer, bnstx.CheapRules(100000)), nil)
-	cp.mine(1)
-	cp.send(cp.b.NamespaceReady(revealer, ns), nil)
-	return cp.mine(1)
+	cp.t.Helper()
+	err := cp.b.Launch(cp, bnstx.Launch{NS: ns, Fee: btcutil.SatoshiPerBitcoin, Rules: bnstx.CheapRules(100000),
+		CreatorFunds: 5 * btcutil.SatoshiPerBitcoin, RevealerFunds: btcutil.SatoshiPerBitcoin})
+	if err != nil {
+		cp.t.Fatal(err)
+	}
+	return cp.CH()
 }
 
 // register preorders and registers name for a new funded key.
 func (cp *chainPlayer) register(name string) *regtest.Key {
-	k := cp.n.NewKey()
-	cp.n.Fund(k, btcutil.SatoshiPerBitcoin/10)
-	ch := cp.mine(1)
-	cp.send(cp.b.NamePreorder(k, name, k, ch, 100000))
-	cp.mine(1)
-	cp.send(cp.b.NameRegister(k, name, k), nil)
-	cp.mine(1)
-	return k
+	cp.t.Helper()
+	keys, err := cp.b.Register(cp, btcutil.SatoshiPerBitcoin/10, name)
+	if err != nil {
+		cp.t.Fatal(err)
+	}
+	return keys[0]
 }
 
 // bnsHistory mines a namespace, names and zonefile updates spread over

@@ -55,16 +55,11 @@ func (sc *soakChain) tip() int64 { h, _ := sc.cp.m.Tip(); return h }
 func (sc *soakChain) launch(lifetime uint32) {
 	// Eight characters or more: shorter IDs cost more than the preorder pays.
 	id := "soakspace" + strconv.Itoa(len(sc.ns))
-	creator, revealer := sc.cp.n.NewKey(), sc.cp.n.NewKey()
-	sc.fund(creator, 5*btcutil.SatoshiPerBitcoin)
-	sc.fund(revealer, btcutil.SatoshiPerBitcoin)
-	ch := sc.cp.mine(1)
-	sc.cp.send(sc.cp.b.NamespacePreorder(creator, id, revealer, ch, btcutil.SatoshiPerBitcoin))
-	sc.cp.mine(1)
-	sc.cp.send(sc.cp.b.NamespaceReveal(creator, id, revealer, bnstx.CheapRules(lifetime)), nil)
-	sc.cp.mine(1)
-	sc.cp.send(sc.cp.b.NamespaceReady(revealer, id), nil)
-	sc.cp.mine(1)
+	err := sc.cp.b.Launch(sc.cp, bnstx.Launch{NS: id, Fee: btcutil.SatoshiPerBitcoin, Rules: bnstx.CheapRules(lifetime),
+		CreatorFunds: 5 * btcutil.SatoshiPerBitcoin, RevealerFunds: btcutil.SatoshiPerBitcoin})
+	if err != nil {
+		sc.cp.t.Fatal(err)
+	}
 	sc.ns = append(sc.ns, id)
 	sc.ops += 3
 }
